@@ -24,10 +24,11 @@ public static class DoctorCommand
         if (torchLoads) findings.Add(Cuda());
         findings.Add(DataCache());
 
-        var table = new Table().AddColumns("check", "", "finding", "fix");
         foreach (var f in findings)
-            table.AddRow(f.Check, Mark(f.Level), Markup.Escape(f.What), Markup.Escape(f.Fix));
-        AnsiConsole.Write(table);
+        {
+            AnsiConsole.MarkupLine($"{Mark(f.Level)} [bold]{Markup.Escape(f.Check)}[/]: {Markup.Escape(f.What)}");
+            if (f.Fix.Length > 0) AnsiConsole.MarkupLine($"       fix: {Markup.Escape(f.Fix)}");
+        }
         var usable = findings.All(f => f.Level != Level.Fail);
         Console.WriteLine(usable ? "The CPU path is usable." : "The course cannot run here yet: see the fixes above.");
         return usable ? 0 : 1;
@@ -35,10 +36,10 @@ public static class DoctorCommand
 
     private static string Mark(Level l) => l switch
     {
-        Level.Ok => "[green]ok[/]",
-        Level.Note => "[blue]note[/]",
-        Level.Warn => "[yellow]warn[/]",
-        _ => "[red]FAIL[/]",
+        Level.Ok => "[green]ok  [/]  ",
+        Level.Note => "[blue]note[/]  ",
+        Level.Warn => "[yellow]warn[/]  ",
+        _ => "[red]FAIL[/]  ",
     };
 
     private static Finding Sdk()
