@@ -17,6 +17,8 @@ namespace Course.Cli
               course data fetch [NAME…]   download data sets (all by default), verified by sha256
               course data seed DIR        copy data files from a local folder into the cache (verified)
               course lint [FOLDER]        check committed notebooks carry no outputs or execution counts
+              course exercises generate   write the learner notebooks (notebooks/) from notebooks/solutions/
+              course exercises check      fail if a learner notebook is out of date with its solution
               course export NOTEBOOK… --to cs [--out DIR]
                                           write each notebook as a .NET 10 file-based app (dotnet run file.cs)
             """;
@@ -39,6 +41,7 @@ namespace Course.Cli
                     "data" => DataCommand.Run(args),
                     "lint" => LintCommand.Run(args),
                     "export" => ExportCommand.Run(args),
+                    "exercises" => ExercisesCommand.Run(args),
                     _ => Fail($"unknown command '{argv[0]}'.\n{Help}"),
                 };
             }

@@ -16,7 +16,8 @@ public static class NotebookBuilder
                 ["execution_count"] = null,
                 ["metadata"] = new JsonObject { ["polyglot_notebook"] = new JsonObject { ["kernelName"] = "csharp" } },
                 ["outputs"] = new JsonArray(),
-                ["source"] = new JsonArray(code.Split('\n').Select(l => (JsonNode)JsonValue.Create(l + "\n")!).ToArray()),
+                // Jupyter's form: a list of lines, each but the last ending in a newline.
+                ["source"] = new JsonArray(Lines(code).Select(l => (JsonNode)JsonValue.Create(l)!).ToArray()),
             });
         }
         var notebook = new JsonObject
@@ -33,6 +34,12 @@ public static class NotebookBuilder
         var path = Path.Combine(folder, name);
         File.WriteAllText(path, notebook.ToJsonString());
         return path;
+    }
+
+    private static IEnumerable<string> Lines(string code)
+    {
+        var lines = code.Split('\n');
+        return lines.Select((l, i) => i < lines.Length - 1 ? l + "\n" : l);
     }
 
     public static string TempFolder()
