@@ -15,7 +15,7 @@ public class RunCommandTests
         var (code, output) = CourseProcess.Run(dir, Limit, "run", nb, "--no-build", "--out", Path.Combine(dir, "out"));
 
         code.Should().Be(0, output);
-        output.Should().Contain("2 cells ok");
+        output.Should().Contain("[  2/2] ok").And.Contain("all cells ok");
         var executed = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "out", "ok.ipynb")))!;
         executed["cells"]![0]!["outputs"]!.ToJsonString().Should().Contain("hello from cell 1");
         executed["cells"]![1]!["execution_count"]!.GetValue<int>().Should().Be(2);

@@ -10,7 +10,7 @@ public static class KernelCommand
     public static Task<int> RunAsync(Args args)
     {
         var rest = args.Rest();
-        if (rest.Count != 3) return Task.FromResult(Cli.Fail("internal: __kernel NOTEBOOK OUT SECONDS"));
-        return KernelHost.RunAsync(rest[0], rest[1], TimeSpan.FromSeconds(int.Parse(rest[2])), stopOnError: true);
+        if (rest.Count != 4) return Task.FromResult(Cli.Fail("internal: __kernel NOTEBOOK OUT SECONDS stop-on-error|keep-going"));
+        return KernelHost.RunAsync(rest[0], rest[1], TimeSpan.FromSeconds(int.Parse(rest[2])), stopOnError: rest[3] == "stop-on-error");
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Course.Cli.Notebooks;
 
 namespace Course.Cli.Commands;
@@ -51,63 +50,20 @@ public static class RunCommand
     {
         var name = Path.GetFileName(notebook);
         Console.WriteLine($"\n{name}");
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Path.GetDirectoryName(notebook)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var a in new[] { typeof(RunCommand).Assembly.Location, KernelCommand.Verb, notebook, outputPath, ((int)cellTimeout.TotalSeconds).ToString() })
-            psi.ArgumentList.Add(a);
-
-        using var child = Process.Start(psi) ?? throw new InvalidOperationException("could not start the kernel process");
-        var stderr = new System.Text.StringBuilder();
-        child.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
-        child.BeginErrorReadLine();
-
-        CellReport? current = null, last = null, failed = null;
+        CellReport? failed = null;
         var clock = Stopwatch.StartNew();
-        // Backstop: the kernel process enforces the per-cell timeout itself; if it stops answering, kill it.
-        var silence = cellTimeout + TimeSpan.FromSeconds(60);
-        while (true)
+        var result = await KernelProcess.RunAsync(notebook, outputPath, Path.GetDirectoryName(notebook)!, cellTimeout, r =>
         {
-            var read = child.StandardOutput.ReadLineAsync();
-            if (await Task.WhenAny(read, Task.Delay(silence)) != read)
-            {
-                child.Kill(entireProcessTree: true);
-                return Report(name, current, $"no answer from the kernel for {silence.TotalSeconds:0} s; process killed");
-            }
-            var line = await read;
-            if (line is null) break;
-            if (!line.StartsWith(CellReport.Prefix)) continue;
-            var r = JsonSerializer.Deserialize<CellReport>(line[CellReport.Prefix.Length..])!;
-            if (r.Kind == "start") current = r;
-            if (r.Kind == "end")
-            {
-                last = r;
-                var mark = r.Status == "ok" ? "ok   " : "FAIL ";
-                Console.WriteLine($"  [{r.Cell,3}/{r.Cells}] {mark} {r.Seconds,6:0.0}s  {r.Preview}");
-                if (r.Status != "ok")
-                {
-                    Console.WriteLine($"           {Indent(r.Message)}");
-                    failed = r;
-                }
-                current = null;
-            }
-            if (r.Kind == "done") last = r;
-        }
-        await child.WaitForExitAsync();
-
-        if (current is not null)
-        {
-            var why = stderr.ToString().Trim();
-            return Report(name, current, $"the kernel process exited with code {child.ExitCode} while running this cell" +
-                (why.Length > 0 ? $": {Tail(why)}" : ""));
-        }
+            if (r.Kind != "end") return;
+            Console.WriteLine($"  [{r.Cell,3}/{r.Cells}] {(r.Status == "ok" ? "ok   " : "FAIL ")} {r.Seconds,6:0.0}s  {r.Preview}");
+            if (r.Status == "ok") return;
+            Console.WriteLine($"           {Indent(r.Message)}");
+            failed = r;
+        });
+        if (!result.Completed && result.InterruptedCell is { Kind: "start" } cell) return Report(name, cell, result.Reason);
         if (failed is not null) return $"{name}: cell {failed.Cell} ({failed.Preview}): {FirstLine(failed.Message)}";
-        if (last is not { Kind: "done", Status: "ok" } || child.ExitCode != 0)
-            return $"{name}: the kernel process failed (exit {child.ExitCode}): {Tail(stderr.ToString().Trim())}";
-        Console.WriteLine($"  {last.Cells} cells ok in {clock.Elapsed.TotalSeconds:0.0} s");
+        if (!result.Completed) return Report(name, null, result.Reason);
+        Console.WriteLine($"  all cells ok in {clock.Elapsed.TotalSeconds:0.0} s");
         return null;
     }
 
@@ -144,5 +100,4 @@ public static class RunCommand
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
     private static string Indent(string s) => string.Join("\n           ", s.Trim().Split('\n').Take(12));
-    private static string Tail(string s) => s.Length > 800 ? "…" + s[^800..] : s;
 }
