@@ -17,6 +17,8 @@ namespace Course.Cli
               course data fetch [NAME…]   download data sets (all by default), verified by sha256
               course data seed DIR        copy data files from a local folder into the cache (verified)
               course lint [FOLDER]        check committed notebooks carry no outputs or execution counts
+              course grade NOTEBOOK|FOLDER… [--json FILE] [--out DIR] [--csv FILE]
+                                          grade submissions (Exercism v3 results, CSV roster)
               course exercises generate   write the learner notebooks (notebooks/) from notebooks/solutions/
               course exercises check      fail if a learner notebook is out of date with its solution
               course export NOTEBOOK… --to cs [--out DIR]
@@ -42,6 +44,7 @@ namespace Course.Cli
                     "lint" => LintCommand.Run(args),
                     "export" => ExportCommand.Run(args),
                     "exercises" => ExercisesCommand.Run(args),
+                    "grade" => await GradeCommand.RunAsync(args),
                     _ => Fail($"unknown command '{argv[0]}'.\n{Help}"),
                 };
             }
