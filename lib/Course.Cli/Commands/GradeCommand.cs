@@ -11,7 +11,7 @@ namespace Course.Cli.Commands;
 /// </summary>
 public static class GradeCommand
 {
-    public const string Usage = "course grade NOTEBOOK|FOLDER… [--json FILE] [--out DIR] [--csv FILE] [--source DIR] [--check-timeout S] [--memory-mb N] [--full]";
+    public const string Usage = "course grade NOTEBOOK|FOLDER… [--json FILE] [--out DIR] [--csv FILE] [--source DIR] [--check-timeout S] [--memory-mb N] [--full] [--expect pass|fail]";
 
     public static async Task<int> RunAsync(Args args)
     {
@@ -23,6 +23,8 @@ public static class GradeCommand
         var timeout = TimeSpan.FromSeconds(args.IntOption("--check-timeout") ?? 120);
         var memory = (args.IntOption("--memory-mb") ?? 6144) * 1024L * 1024;
         var full = args.Flag("--full");
+        var expect = args.Option("--expect");
+        if (expect is not null and not ("pass" or "fail")) return Cli.Fail("--expect takes pass or fail");
         var submissions = Submissions(args.Rest());
         if (submissions.Count == 0) return Cli.Fail($"no submissions given.\nusage: {Usage}");
         if (json is not null && submissions.Count > 1) return Cli.Fail("--json takes one submission; use --out DIR for several");
@@ -40,7 +42,15 @@ public static class GradeCommand
             if (file is not null) Write(file, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
         }
         if (csv is not null) Write(csv, Roster(graded));
-        return graded.All(g => g.Result.Status != "error") ? 0 : 1;
+        if (expect is null) return graded.All(g => g.Result.Status != "error") ? 0 : 1;
+        // CI's proof that the checks bite: solutions must pass every check, learner notebooks fail every one.
+        var wrong = graded.SelectMany(g => g.Result.Tests.Where(t => t.Status != expect).Select(t => $"{g.Notebook}: {t.Name} is {t.Status}, expected {expect}"))
+            .Concat(graded.Where(g => g.Result.Tests.Count == 0).Select(g => $"{g.Notebook}: no exercises graded ({g.Result.Message})")).ToList();
+        foreach (var w in wrong) Console.WriteLine(w);
+        Console.WriteLine(wrong.Count == 0
+            ? $"All {graded.Sum(g => g.Result.Tests.Count)} checks in {graded.Count} notebook(s) are {expect}, as expected."
+            : $"{wrong.Count} check(s) did not {expect}.");
+        return wrong.Count == 0 ? 0 : 1;
     }
 
     private static void Print(ExercismResult result, TimeSpan took)
