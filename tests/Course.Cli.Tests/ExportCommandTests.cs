@@ -17,7 +17,7 @@ public class ExportCommandTests
         var text = File.ReadAllText(Path.Combine(dir, "demo.cs"));
         text.Should().Contain("#:project ").And.Contain("#:package Humanizer.Core@2.14.1").And.NotContain("setup.csx");
         text.IndexOf("using System.Text;").Should().BeLessThan(text.IndexOf("var sb"));
-        text.IndexOf("class Greeter").Should().BeGreaterThan(text.IndexOf("Show(new Greeter().Hi);"));
-        text.Should().Contain("Show(sb.Length);");
+        text.IndexOf("class Greeter").Should().BeGreaterThan(text.IndexOf("CourseShow(new Greeter().Hi);"));
+        text.Should().Contain("CourseShow(sb.Length);");
     }
 }

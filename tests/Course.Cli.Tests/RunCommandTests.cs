@@ -40,10 +40,10 @@ public class RunCommandTests
         var dir = NotebookBuilder.TempFolder();
         var nb = NotebookBuilder.Write(dir, "hangs.ipynb", "Console.WriteLine(\"before the hang\");", "while (true) { }", "var never = 1;");
 
-        var (code, output) = CourseProcess.Run(dir, Limit, "run", nb, "--no-build", "--cell-timeout", "3", "--out", Path.Combine(dir, "out"));
+        var (code, output) = CourseProcess.Run(dir, Limit, "run", nb, "--no-build", "--cell-timeout", "15", "--out", Path.Combine(dir, "out"));
 
         code.Should().NotBe(0);
-        output.Should().Contain("hangs.ipynb: cell 2").And.Contain("did not finish within 3 s");
+        output.Should().Contain("hangs.ipynb: cell 2").And.Contain("did not finish within 15 s");
         File.ReadAllText(Path.Combine(dir, "out", "hangs.ipynb")).Should().Contain("before the hang");
     }
 

@@ -10,7 +10,7 @@ namespace Course.Cli.Notebooks;
 /// Turns a course notebook into a .NET 10 file-based app (`dotnet run chapter.cs`), so every chapter also runs
 /// where notebooks no longer do. Each cell is parsed as C# script: `using` directives move to the top, type
 /// declarations to the bottom (C# requires it), statements keep their order, and a cell's trailing expression
-/// (which a notebook would display) is printed through <c>Show</c>. Markdown cells become comments.
+/// (which a notebook would display) is printed through <c>CourseShow</c>. Markdown cells become comments.
 /// </summary>
 public static partial class NotebookExporter
 {
@@ -44,7 +44,7 @@ public static partial class NotebookExporter
                 switch (member)
                 {
                     case GlobalStatementSyntax { Statement: ExpressionStatementSyntax { SemicolonToken.IsMissing: true } e }:
-                        body.AppendLine($"Show({e.Expression.ToFullString().Trim()});");
+                        body.AppendLine($"CourseShow({e.Expression.ToFullString().Trim()});");
                         break;
                     case GlobalStatementSyntax or FieldDeclarationSyntax or MethodDeclarationSyntax:
                         body.AppendLine(member.ToFullString().TrimEnd());
@@ -64,15 +64,17 @@ public static partial class NotebookExporter
             .AppendLine($"#:project {project}")
             .AppendLine("#:property TreatWarningsAsErrors=false")
             .AppendLine("#:property Nullable=disable")
-            .AppendLine("#:property NoWarn=CS8321;CS0168;CS0219");
+            .AppendLine("#:property NoWarn=CS8321;CS0168;CS0219")
+            // File-based apps default to AOT-style publishing, which turns off reflection JSON the library uses.
+            .AppendLine("#:property PublishAot=false");
         foreach (var p in packages.Distinct()) text.AppendLine($"#:package {p}");
         text.AppendLine();
         foreach (var u in usings) text.AppendLine(u);
         text.AppendLine()
             .Append(body)
             .AppendLine("// What a notebook would render: text for values, an HTML file for charts.")
-            .AppendLine("static void Show(object value) => LlmFromScratch.Runtime.ConsoleDisplay.Show(value);")
-            .AppendLine("static void display(object value) => Show(value);")
+            .AppendLine("static void CourseShow(object value) => LlmFromScratch.Runtime.ConsoleDisplay.Show(value);")
+            .AppendLine("static void display(object value) => CourseShow(value);")
             .AppendLine()
             .Append(types);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outputPath))!);
