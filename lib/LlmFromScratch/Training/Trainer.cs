@@ -18,10 +18,11 @@ namespace LlmFromScratch.Training;
 /// <para>Memory stays flat: one dispose scope per step; batch losses collect in a small device tensor and come to the
 /// host once per evaluation (one copy), not once per step.</para>
 /// <para>Exact resume: the training batches come from a function of the epoch, so an epoch's order must depend only
-/// on (seed, epoch) — e.g. a permutation drawn from a <c>torch.Generator</c> seeded with <c>seed + epoch</c>, not the
-/// global generator. A checkpoint stores weights, optimizer state, position, history and the CPU generator; after
-/// <see cref="LoadCheckpoint"/>, <see cref="Train"/> skips the batches already done in the current epoch and produces
-/// the same losses as a run that was never interrupted (bit for bit on CPU).</para>
+/// on (seed, epoch) — e.g. a <c>LlmFromScratch.Text.DataLoader</c> created per epoch with <c>seed + epoch</c>, or a
+/// permutation drawn from a <c>torch.Generator</c> seeded that way, never the global generator. A checkpoint stores
+/// weights, optimizer state, position, history and the CPU generator; after <see cref="LoadCheckpoint"/>,
+/// <see cref="Train"/> skips the batches already done in the current epoch and produces the same losses as a run that
+/// was never interrupted (bit for bit on CPU).</para>
 /// </remarks>
 /// <example>
 /// Chapter 5's run (the book's settings), with a sample printed after every epoch:
@@ -38,8 +39,14 @@ namespace LlmFromScratch.Training;
 ///         return tokenizer.Decode(ids[0].data&lt;long&gt;().Select(id => (int)id));
 ///     },
 /// };
-/// // A loader without shuffling gives the same order every epoch; a shuffled one must draw its order from (seed, epoch).
-/// var trainer = new Trainer(model, optimizer, epoch => trainLoader, valLoader, settings);
+/// var trainData = new GptDatasetV1(trainText, tokenizer, maxLength: 256, stride: 256);
+/// var valData = new GptDatasetV1(valText, tokenizer, maxLength: 256, stride: 256);
+/// // A fresh shuffled loader per epoch, seeded from the epoch: the order depends only on (seed, epoch), so a resumed
+/// // run rebuilds it. (One shared shuffled loader reshuffles on every pass, evaluation passes included.)
+/// var trainer = new Trainer(model, optimizer,
+///     epoch => DataLoader.Create(trainData, batchSize: 2, shuffle: true, dropLast: true, seed: 123 + epoch),
+///     DataLoader.Create(valData, batchSize: 2),
+///     settings);
 /// trainer.Progress += (_, p) =>
 /// {
 ///     if (p.Kind == TrainingProgressKind.Evaluation)

@@ -39,6 +39,11 @@ public sealed class TinyCorpus : IDisposable
 
     public int Length { get; }
 
+    /// <summary>The windows as a dataset of (input, target) pairs of shape (length), for <c>LlmFromScratch.Text.DataLoader</c>.</summary>
+    public IReadOnlyList<(Tensor Input, Tensor Target)> Items =>
+        _items ??= Enumerable.Range(0, Windows).Select(i => (_inputs[i].DetachFromDisposeScope(), _targets[i].DetachFromDisposeScope())).ToList();
+    private List<(Tensor Input, Tensor Target)>? _items;
+
     /// <summary>Batches in window order (the last one may be smaller).</summary>
     public IEnumerable<(Tensor inputs, Tensor targets)> InOrder(int batchSize)
     {
@@ -65,6 +70,7 @@ public sealed class TinyCorpus : IDisposable
 
     public void Dispose()
     {
+        _items?.ForEach(item => { item.Input.Dispose(); item.Target.Dispose(); });
         _inputs.Dispose();
         _targets.Dispose();
     }

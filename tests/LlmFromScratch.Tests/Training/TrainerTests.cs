@@ -27,8 +27,19 @@ public sealed class TrainerTests : IDisposable
         return (model, optim.AdamW(model.parameters(), lr: lr, weight_decay: 0.1));
     }
 
-    private Trainer NewTrainer(TinyLanguageModel model, AdamW optimizer, TrainerSettings settings, TinyCorpus? train = null) =>
-        new(model, optimizer, epoch => (train ?? _train).Shuffled(batchSize: 4, DataSeed, epoch), _val.InOrder(batchSize: 4), settings);
+    private Trainer NewTrainer(TinyLanguageModel model, AdamW optimizer, TrainerSettings settings, TinyCorpus? train = null,
+        Func<int, IEnumerable<(Tensor inputs, Tensor targets)>>? batches = null) =>
+        new(model, optimizer, batches ?? (epoch => (train ?? _train).Shuffled(batchSize: 4, DataSeed, epoch)), _val.InOrder(batchSize: 4), settings);
+
+    /// <summary>Two ways to make an epoch's order a function of (seed, epoch) only.</summary>
+    private Func<int, IEnumerable<(Tensor inputs, Tensor targets)>> ShuffledBatches(string loader) => loader switch
+    {
+        "TinyCorpus.Shuffled" => epoch => _train.Shuffled(batchSize: 4, DataSeed, epoch),
+        // The course's loader reshuffles on every pass from a Random seeded once, so a fresh one per epoch, seeded
+        // from the epoch, gives an order that a resumed run can rebuild (and evaluation passes cannot disturb).
+        "Text.DataLoader per epoch" => epoch => LlmFromScratch.Text.DataLoader.Create(_train.Items, batchSize: 4, shuffle: true, dropLast: true, seed: (int)DataSeed + epoch),
+        _ => throw new ArgumentOutOfRangeException(nameof(loader), loader, null),
+    };
 
     [Fact]
     public void Train_EvaluatesEveryEvalFreqSteps_StartingAtStepZero_AndTracksTokensSeen()
@@ -149,21 +160,24 @@ public sealed class TrainerTests : IDisposable
         liveAfter.Should().Be(liveBefore, "nothing the run created survives it");
     }
 
-    [Fact]
-    public void Train_ResumedFromACheckpoint_ReproducesTheUninterruptedRunBitForBit()
+    [Theory]
+    [InlineData("TinyCorpus.Shuffled")]
+    [InlineData("Text.DataLoader per epoch")]
+    public void Train_ResumedFromACheckpoint_ReproducesTheUninterruptedRunBitForBit(string loader)
     {
         var settings = ResumeSettings();
+        var batches = ShuffledBatches(loader);
 
         // Run A: never interrupted.
         var (modelA, optimizerA) = Build(seed: 123, dropRate: 0.2);
         using var _ = modelA;
         using var __ = optimizerA;
-        var uninterrupted = NewTrainer(modelA, optimizerA, settings).Train();
+        var uninterrupted = NewTrainer(modelA, optimizerA, settings, batches: batches).Train();
 
         // Run B: same seed, cancelled after step 8 (the third batch of epoch 1); cancellation writes the checkpoint.
         var path = Path.Combine(_folder, "run.ckpt");
         var (modelB, optimizerB) = Build(seed: 123, dropRate: 0.2);
-        var interrupted = NewTrainer(modelB, optimizerB, settings with { CheckpointPath = path });
+        var interrupted = NewTrainer(modelB, optimizerB, settings with { CheckpointPath = path }, batches: batches);
         using var cancel = new CancellationTokenSource();
         interrupted.Progress += (_, p) => { if (p.Kind == TrainingProgressKind.Step && p.GlobalStep == 8) cancel.Cancel(); };
         interrupted.Train(cancel.Token);
@@ -176,7 +190,7 @@ public sealed class TrainerTests : IDisposable
         var (modelC, optimizerC) = Build(seed: 999, dropRate: 0.2);
         using var ___ = modelC;
         using var ____ = optimizerC;
-        var resumed = NewTrainer(modelC, optimizerC, settings);
+        var resumed = NewTrainer(modelC, optimizerC, settings, batches: batches);
         resumed.LoadCheckpoint(path);
         var continued = resumed.Train();
 
