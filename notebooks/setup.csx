@@ -2,7 +2,11 @@
 // changed, then references the fresh LlmFromScratch.dll, so a notebook never runs a stale library.
 // If lib/ was rebuilt after this kernel loaded it, it says so: restart the kernel and run again.
 #nullable enable
+using System;
+using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO;
+using System.Linq;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using Microsoft.DotNet.Interactive;
@@ -13,6 +17,7 @@ static string CourseRoot()
 {
     for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
         if (File.Exists(Path.Combine(dir.FullName, "course.sln"))) return dir.FullName;
+    if (Environment.GetEnvironmentVariable("COURSE_ROOT") is { Length: > 0 } root) return root;
     throw new InvalidOperationException(
         $"Could not find course.sln above {Environment.CurrentDirectory}. Open the notebook from the repository's notebooks/ folder.");
 }
@@ -46,7 +51,11 @@ if (alreadyLoaded is not null)
 }
 else
 {
-    ((CSharpKernel)KernelInvocationContext.Current.HandlingKernel).AddAssemblyReferences(new[] { courseLib });
+    // The library and the packages whose types notebooks use directly.
+    var libDir = Path.GetDirectoryName(courseLib)!;
+    var references = new[] { "LlmFromScratch", "TorchSharp", "Microsoft.ML.Tokenizers", "Plotly.NET", "Plotly.NET.CSharp", "FSharp.Core", "DynamicObj" }
+        .Select(name => Path.Combine(libDir, name + ".dll"));
+    ((CSharpKernel)KernelInvocationContext.Current.HandlingKernel).AddAssemblyReferences(references);
 }
 
 // Plotly.NET charts render as HTML both in VS Code and in `course run`'s executed notebooks.

@@ -1,0 +1,45 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LlmFromScratch.Exercises;
+
+/// <summary>Appendix A (TorchSharp for C# developers): softmax, autograd, counting parameters.</summary>
+public static class AppendixAExercises
+{
+    public static IEnumerable<Exercise> All =>
+    [
+        new("A.1", "softmax over the last dimension, from exp and sum",
+            "subtract the row maximum before exp (numerical stability), then divide by the row sum (keepdim: true)",
+            answer =>
+            {
+                foreach (var shape in new long[][] { [4], [3, 5], [2, 3, 7] })
+                {
+                    using var scope = NewDisposeScope();
+                    var x = randn(shape) * 10;
+                    Compare.Tensors(Learner.Call<Tensor>(answer, x), softmax(x, -1), $"softmax of a {string.Join("x", shape)} input");
+                }
+            }),
+        new("A.2", "gradients of (w·x + b − y)² with respect to w and b, using autograd",
+            "make w and b with requires_grad: true, compute the loss, call backward(), read w.grad and b.grad",
+            answer =>
+            {
+                var random = new Random(Environment.TickCount);
+                for (var i = 0; i < 5; i++)
+                {
+                    double x = random.NextDouble() * 4 - 2, y = random.NextDouble() * 4 - 2, w = random.NextDouble() * 2 - 1, b = random.NextDouble() * 2 - 1;
+                    var (dw, db) = Learner.Call<(double, double)>(answer, x, y, w, b);
+                    var residual = w * x + b - y;
+                    Compare.Values(Math.Round(dw, 6), Math.Round(2 * residual * x, 6), $"dLoss/dw at x={x:0.###}, y={y:0.###}, w={w:0.###}, b={b:0.###}");
+                    Compare.Values(Math.Round(db, 6), Math.Round(2 * residual, 6), "dLoss/db");
+                }
+            }),
+        new("A.3", "the number of trainable parameters of the appendix's NeuralNetwork(50 inputs, 3 outputs)",
+            "each Linear(in, out) has in·out weights and out biases; the network is 50→30→20→3",
+            answer =>
+            {
+                using var net = nn.Sequential(nn.Linear(50, 30), nn.ReLU(), nn.Linear(30, 20), nn.ReLU(), nn.Linear(20, 3));
+                var expected = net.parameters().Sum(p => p.numel());
+                Compare.Values(Convert.ToInt64(Learner.Call<object>(answer)), expected, "parameter count");
+            }),
+    ];
+}
