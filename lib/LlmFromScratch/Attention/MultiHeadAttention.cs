@@ -17,10 +17,12 @@ namespace LlmFromScratch.Attention;
 /// </remarks>
 public sealed class MultiHeadAttention : Module<Tensor, Tensor>
 {
-    private readonly Linear W_query;
-    private readonly Linear W_key;
-    private readonly Linear W_value;
-    private readonly Linear out_proj;
+    // Declared as Module<Tensor, Tensor>, not Linear, so appendix E's LoRA can swap in a LinearWithLoRA
+    // (Finetuning.ModuleSurgery can only put a replacement into a field whose type admits it).
+    private readonly Module<Tensor, Tensor> W_query;
+    private readonly Module<Tensor, Tensor> W_key;
+    private readonly Module<Tensor, Tensor> W_value;
+    private readonly Module<Tensor, Tensor> out_proj;
     private readonly Dropout dropout;
     private Tensor mask;
     private readonly int _dIn;

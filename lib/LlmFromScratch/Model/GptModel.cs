@@ -22,8 +22,9 @@ public sealed class GptModel : Module<Tensor, Tensor>
     private readonly Dropout drop_emb;
     private readonly Sequential trf_blocks;
     private readonly LayerNorm final_norm;
-    private Module<Tensor, Tensor> out_head;
-    private readonly TransformerBlock[] _blocks; // the same blocks as trf_blocks, typed, for the cached path
+    // Module<Tensor, Tensor>, not Linear: chapter 6 replaces the head and appendix E wraps it for LoRA
+    // (Finetuning.ModuleSurgery.ReplaceChild(model, "out_head", …)).
+    private readonly Module<Tensor, Tensor> out_head;
 
     /// <param name="config">The model's hyperparameters; checked again here (<see cref="GptConfig.Validate"/>).</param>
     public GptModel(GptConfig config) : base(nameof(GptModel))
@@ -33,8 +34,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
         tok_emb = Embedding(config.VocabSize, config.EmbDim);
         pos_emb = Embedding(config.ContextLength, config.EmbDim);
         drop_emb = Dropout(config.DropRate);
-        _blocks = Enumerable.Range(0, config.NLayers).Select(_ => new TransformerBlock(config)).ToArray();
-        trf_blocks = Sequential(_blocks);
+        trf_blocks = Sequential(Enumerable.Range(0, config.NLayers).Select(_ => new TransformerBlock(config)));
         final_norm = new LayerNorm(config.EmbDim);
         // GPT-2 ties this matrix to tok_emb.weight; the book keeps them separate (see ModelSize).
         out_head = Linear(config.EmbDim, config.VocabSize, hasBias: false);
@@ -44,7 +44,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
     /// <summary>The configuration the model was built from.</summary>
     public GptConfig Config { get; }
 
-    /// <summary>The output head (a bias-free <c>Linear(EmbDim, VocabSize)</c> unless replaced).</summary>
+    /// <summary>The output head: a bias-free <c>Linear(EmbDim, VocabSize)</c> unless replaced (chapter 6).</summary>
     public Module<Tensor, Tensor> OutHead => out_head;
 
     /// <param name="inIdx">Token ids, shape (b, t), int64, t ≤ ContextLength.</param>
@@ -65,27 +65,13 @@ public sealed class GptModel : Module<Tensor, Tensor>
     public Tensor forward(Tensor inIdx, KvCache cache)
     {
         ArgumentNullException.ThrowIfNull(cache);
-        if (cache.Layers.Count != _blocks.Length)
-            throw new ArgumentException($"cache has {cache.Layers.Count} layers, the model has {_blocks.Length}", nameof(cache));
+        if (cache.Layers.Count != Config.NLayers)
+            throw new ArgumentException($"cache has {cache.Layers.Count} layers, the model has {Config.NLayers}", nameof(cache));
         return Forward(inIdx, cache);
     }
 
     /// <summary>An empty cache sized for this model (one layer per block, ContextLength positions).</summary>
     public KvCache CreateKvCache() => new(Config.NLayers, Config.ContextLength);
-
-    /// <summary>
-    /// Replaces the output head, as chapter 6 does with a two-class classification head
-    /// (<c>model.out_head = Linear(768, 2)</c> in the book); it keeps the name <c>out_head</c>.
-    /// </summary>
-    /// <param name="head">Maps (b, t, EmbDim) to (b, t, anything). The old head is disposed.</param>
-    public void ReplaceOutHead(Module<Tensor, Tensor> head)
-    {
-        ArgumentNullException.ThrowIfNull(head);
-        register_module(nameof(out_head), null!); // a null module unregisters the old one
-        register_module(nameof(out_head), head);
-        out_head.Dispose();
-        out_head = head;
-    }
 
     private Tensor Forward(Tensor inIdx, KvCache? cache)
     {
@@ -110,10 +96,12 @@ public sealed class GptModel : Module<Tensor, Tensor>
     private Tensor ForwardCached(Tensor x, KvCache cache)
     {
         var h = x.alias();
-        for (var i = 0; i < _blocks.Length; i++)
+        var i = 0;
+        // Read the blocks from trf_blocks itself, so the cached path follows any surgery done on it.
+        foreach (var block in trf_blocks.children().Cast<TransformerBlock>())
         {
             using var input = h;
-            h = _blocks[i].forward(input, cache.Layers[i]); // (b, t, emb)
+            h = block.forward(input, cache.Layers[i++]); // (b, t, emb)
         }
         return h;
     }

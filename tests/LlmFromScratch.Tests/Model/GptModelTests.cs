@@ -1,4 +1,6 @@
+using LlmFromScratch.Finetuning;
 using LlmFromScratch.Model;
+using LlmFromScratch.Weights;
 using TorchSharp;
 using static LlmFromScratch.Tests.Attention.BookInputs;
 using static TorchSharp.torch;
@@ -127,17 +129,60 @@ public class GptModelTests
     }
 
     [Fact]
-    public void ReplaceOutHead_SwapsTheHeadUnderTheSameName()
+    public void OutHead_CanBeReplacedByAClassificationHead_KeepingItsName()
     {
+        // Chapter 6: model.out_head = Linear(emb, 2).
         using var model = new GptModel(GptConfig.Tiny);
         using var batch = BookBatch();
 
-        model.ReplaceOutHead(Linear(32, 2));
+        ModuleSurgery.ReplaceChild(model, "out_head", Linear(32, 2));
         using var logits = model.call(batch);
 
         logits.shape.Should().Equal(2, 4, 2);
-        model.state_dict().Where(kv => kv.Key.StartsWith("out_head")).Select(kv => (kv.Key, string.Join("x", kv.Value.shape)))
-            .Should().Equal(("out_head.weight", "2x32"), ("out_head.bias", "2"));
+        model.OutHead.Should().BeOfType<TorchSharp.Modules.Linear>().Which.out_features.Should().Be(2);
+        model.state_dict().Keys.Where(k => k.StartsWith("out_head")).Should().Equal("out_head.weight", "out_head.bias");
+    }
+
+    [Fact]
+    public void EveryLinearLayer_CanBeWrappedWithLoRA_AndTheModelStillRuns()
+    {
+        // Appendix E replaces every Linear (attention projections, feed-forward, head) inside the real model.
+        using var model = new GptModel(GptConfig.Tiny);
+        model.eval();
+        using var batch = BookBatch();
+        using var before = model.call(batch);
+
+        var wrapped = LoRA.ReplaceLinearWithLoRA(model, rank: 2, alpha: 2);
+        using var after = model.call(batch);
+
+        wrapped.Should().Be(2 * 6 + 1); // per block: W_query, W_key, W_value, out_proj, ff.layers.0, ff.layers.2; plus out_head
+        // LoRA's B starts at zero, so the wrapped model still computes what it did before.
+        Floats(after).Should().Equal(Floats(before), (x, y) => Math.Abs(x - y) < 1e-5f);
+        LoRA.CountTrainableParameters(model).Should().BeGreaterThan(0);
+    }
+
+    [Fact]
+    public void HuggingFaceExport_LoadsBackIntoAFreshModel_WithIdenticalLogits()
+    {
+        // The Weights helpers map GPT-2 checkpoints onto exactly this model's keys (QkvBias on, as in GPT-2).
+        var config = GptConfig.Tiny with { QkvBias = true };
+        using var original = new GptModel(config);
+        using var copy = new GptModel(config);
+        original.eval();
+        copy.eval();
+        var path = Path.Combine(Path.GetTempPath(), $"gpt-model-test-{Guid.NewGuid():N}.safetensors");
+        using var batch = BookBatch();
+        try
+        {
+            HfGpt2.Export(original, path, includeLmHead: true);
+            HfGpt2.LoadInto(copy, path);
+
+            Floats(copy.call(batch)).Should().Equal(Floats(original.call(batch)));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     internal static IEnumerable<string> ExpectedKeys(int layers, bool qkvBias)
