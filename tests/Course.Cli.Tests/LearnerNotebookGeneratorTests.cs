@@ -58,3 +58,18 @@ public class LearnerNotebookGeneratorTests
         LearnerNotebookGenerator.ExerciseIds(nb).Should().Equal("3.1", "3.2");
     }
 }
+
+public class LearnerNotebookGeneratorHintTests
+{
+    [Fact]
+    public void Generate_EscapesBackslashesAndQuotesInHints_SoTheStubCompiles()
+    {
+        var dir = NotebookBuilder.TempFolder();
+        var solution = File.ReadAllText(NotebookBuilder.Write(dir, "s.ipynb",
+            "// EXERCISE 2.1\nstring[] Split(string s)\n{\n    // BEGIN SOLUTION hint: split on \\s and \"--\"\n    return [];\n    // END SOLUTION\n}"));
+
+        var learner = LearnerNotebookGenerator.Generate(solution, "s.ipynb");
+
+        learner.Should().Contain("throw new NotImplementedException(\\\"Exercise 2.1: split on \\\\\\\\s and \\\\\\\"--\\\\\\\"\\\");");
+    }
+}

@@ -56,7 +56,7 @@ public static partial class LearnerNotebookGenerator
                 if (id is null) throw new InvalidDataException($"{where}: a solution region needs an `// EXERCISE id` line in the same cell");
                 inSolution = true;
                 var hint = begin.Groups["hint"].Success ? begin.Groups["hint"].Value.Trim() : "see the exercise text above";
-                result.Add($"{begin.Groups["indent"].Value}throw new NotImplementedException(\"Exercise {id}: {hint.Replace("\"", "\\\"")}\");");
+                result.Add($"{begin.Groups["indent"].Value}throw new NotImplementedException(\"Exercise {id}: {hint.Replace("\\", "\\\\").Replace("\"", "\\\"")}\");");
                 continue;
             }
             if (EndMarker().IsMatch(line))
