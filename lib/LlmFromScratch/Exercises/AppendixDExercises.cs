@@ -73,7 +73,7 @@ public static class AppendixDExercises
                     if (got is null || got.Length != expected.Length)
                         throw new Mismatch($"{shown}: got {got?.Length.ToString() ?? "null"} tensors, expected {expected.Length}, one per gradient");
                     for (var g = 0; g < got.Length; g++)
-                        Compare.Tensors(got[g], expected[g], $"{shown}: gradient {g}");
+                        ReferenceChecks.Tensors(got[g], expected[g], $"{shown}: gradient {g}");
                 }
             }),
         new("D.3", "with peakLr 1e-3, initialLr 1e-4, minLr 1e-5, 135 steps and 27 warm-up steps: the first step after the warm-up whose learning rate is below half the peak",
@@ -82,7 +82,9 @@ public static class AppendixDExercises
             {
                 var curve = new LearningRateSchedule(1e-3, 135, 27, 1e-4, 1e-5).Curve();
                 var expected = Array.FindIndex(curve, 27, lr => lr < 1e-3 / 2);
-                Compare.Values(Convert.ToInt64(Learner.Call<object>(answer)), (long)expected, "first step after the warm-up below half the peak");
+                ReferenceChecks.Count(Learner.Call<object>(answer), expected, "first step after the warm-up below half the peak",
+                    (expected - 1, "at that step the cosine term is exactly ½, but minLr keeps the rate just above half the peak"),
+                    (expected - 27, "that counts from the end of the warm-up; the answer is the step number, counted from 0"));
             }),
     ];
 

@@ -26,23 +26,23 @@ public static class AppendixEExercises
                 {
                     using var scope = NewDisposeScope();
                     var what = $"LoRA layer ({inDim} → {outDim}, rank {rank}, alpha {alpha:0.##})";
-                    var got = Learner.Call<nn.Module<Tensor, Tensor>>(answer, inDim, outDim, rank, alpha)
-                        ?? throw new Mismatch($"{what}: got null, expected a module");
+                    var got = ReferenceChecks.Build(answer, what, inDim, outDim, rank, alpha);
                     using var reference = new LoRALayer(inDim, outDim, rank, alpha);
                     var x = randn(3, random.Next(1, 6), inDim);                                      // (3, t, in)
                     using (no_grad())
                     {
-                        Compare.Tensors(got.call(x), zeros(3, x.shape[1], outDim), $"{what}: output of a fresh layer (B starts at zero, so it adds nothing)");
+                        ReferenceChecks.Tensors(got.call(x), zeros(3, x.shape[1], outDim), $"{what}: output of a fresh layer (B starts at zero, so it adds nothing)");
                         var a = got.named_parameters().FirstOrDefault(p => p.name == "A").parameter;
                         if (a is not null && a.abs().sum().item<float>() == 0)
                             throw new Mismatch($"{what}: A starts all zero; with A and B both zero neither ever gets a gradient");
                     }
-                    CopyParameters(reference, got, what);
+                    RandomizeLoRA(reference);
+                    ReferenceChecks.CopyParameters(reference, got, what);
                     using (no_grad())
                     {
-                        Compare.Tensors(got.call(x), reference.call(x), $"{what}: output for a (3, {x.shape[1]}, {inDim}) input with random A and B", atol: 1e-4);
+                        ReferenceChecks.Tensors(got.call(x), reference.call(x), $"{what}: output for a (3, {x.shape[1]}, {inDim}) input with random A and B", atol: 1e-4);
                         var x2 = randn(5, inDim);                                                       // (5, in)
-                        Compare.Tensors(got.call(x2), reference.call(x2), $"{what}: output for a (5, {inDim}) input", atol: 1e-4);
+                        ReferenceChecks.Tensors(got.call(x2), reference.call(x2), $"{what}: output for a (5, {inDim}) input", atol: 1e-4);
                     }
                 }
             }),
@@ -61,14 +61,14 @@ public static class AppendixEExercises
                     var x = randn(2, random.Next(1, 6), inDim);                                      // (2, t, in)
                     Tensor plain;
                     using (no_grad()) plain = linear.call(x);                                       // (2, t, out)
-                    var got = Learner.Call<nn.Module<Tensor, Tensor>>(answer, linear, rank, alpha)
-                        ?? throw new Mismatch($"{what}: got null, expected a module");
+                    var got = ReferenceChecks.Build(answer, what, linear, rank, alpha);
                     using (no_grad())
-                        Compare.Tensors(got.call(x), plain, $"{what}: output of a freshly wrapped layer (must equal the Linear's own)", atol: 1e-5);
+                        ReferenceChecks.Tensors(got.call(x), plain, $"{what}: output of a freshly wrapped layer (must equal the Linear's own)", atol: 1e-5);
                     using var reference = new LinearWithLoRA(nn.Linear(inDim, outDim), rank, alpha);
-                    CopyParameters(reference, got, what);
+                    RandomizeLoRA(reference);
+                    ReferenceChecks.CopyParameters(reference, got, what);
                     using (no_grad())
-                        Compare.Tensors(got.call(x), reference.call(x), $"{what}: output for a (2, {x.shape[1]}, {inDim}) input with random A and B", atol: 1e-4);
+                        ReferenceChecks.Tensors(got.call(x), reference.call(x), $"{what}: output for a (2, {x.shape[1]}, {inDim}) input with random A and B", atol: 1e-4);
                 }
             }),
         new("E.3", "LoRA's trainable parameters: the count after freezing a network of Linear layers (in, out) and wrapping each with rank-r LoRA",
@@ -108,26 +108,21 @@ public static class AppendixEExercises
                     LoRA.ReplaceLinearWithLoRA(block, rank: 16, alpha: 16);
                     perBlock = LoRA.CountTrainableParameters(block);
                 }
-                var expected = config.NLayers * perBlock + LoRA.ParameterCount(config.EmbDim, 2, 16);
-                Compare.Values(Convert.ToInt64(Learner.Call<object>(answer)), expected, "trainable parameters");
+                var head = LoRA.ParameterCount(config.EmbDim, 2, 16);
+                var expected = config.NLayers * perBlock + head;
+                ReferenceChecks.Count(Learner.Call<object>(answer), expected, "trainable parameters",
+                    (expected - head, "the classifier's head (768 → 2) is a Linear too, and gets its own A and B"),
+                    (expected - head + LoRA.ParameterCount(config.EmbDim, config.VocabSize, 16), "that counts the 50257-token head; the classifier's head maps 768 → 2"),
+                    (expected - config.NLayers * 2 * LoRA.ParameterCount(config.EmbDim, 4 * config.EmbDim, 16), "the feed-forward's two Linear layers (768 → 3072 → 768) get LoRA too"));
             }),
     ];
 
-    // Copies every parameter of the library's module into the learner's, by name, after randomising the library's
-    // (a fresh LoRA layer's B is zero, which would hide a wrong forward).
-    private static void CopyParameters(nn.Module reference, nn.Module learner, string what)
+    // A fresh LoRA layer's B is zero, which would hide a wrong forward: give the library's A and B random values
+    // before they are copied into the learner's module.
+    private static void RandomizeLoRA(nn.Module reference)
     {
-        var mine = learner.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        var theirs = reference.named_parameters().ToList();
-        var expectedNames = string.Join(", ", theirs.Select(p => $"{p.name} ({string.Join(", ", p.parameter.shape)})"));
-        var gotNames = string.Join(", ", mine.Select(p => $"{p.Key} ({string.Join(", ", p.Value.shape)})"));
-        if (mine.Count != theirs.Count || theirs.Any(p => !mine.TryGetValue(p.name, out var m) || !m.shape.SequenceEqual(p.parameter.shape)))
-            throw new Mismatch($"{what}: parameters are [{gotNames}], expected [{expectedNames}]");
         using var _ = no_grad();
-        foreach (var (name, parameter) in theirs)
-        {
-            if (name.EndsWith("A") || name.EndsWith("B")) parameter.copy_(randn_like(parameter) * 0.5);
-            mine[name].copy_(parameter);
-        }
+        foreach (var (name, parameter) in reference.named_parameters())
+            if (name.EndsWith('A') || name.EndsWith('B')) parameter.copy_(randn_like(parameter) * 0.5);
     }
 }

@@ -35,7 +35,7 @@ public static class Chapter05Exercises
                     var logits = randn(b, t, vocab) * scale;                                       // (b, t, vocab)
                     var targets = randint(0, vocab, [b, t], dtype: int64);                         // (b, t)
                     var expected = nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten());   // ()
-                    Compare.Tensors(Learner.Call<Tensor>(answer, logits.clone(), targets.clone()), expected,
+                    ReferenceChecks.Tensors(Learner.Call<Tensor>(answer, logits.clone(), targets.clone()), expected,
                         $"loss of ({b}, {t}, {vocab}) logits{(scale > 10 ? $" scaled by {scale}" : "")}", atol: 1e-4);
                 }
             }),
@@ -114,7 +114,7 @@ public static class Chapter05Exercises
                     var expected = temperature == 0
                         ? nn.functional.one_hot(Sampling.NextToken(logits, 0).squeeze(-1), logits.shape[1]).to(logits.dtype)   // (b, vocab)
                         : softmax(logits / temperature, -1);                                                                   // (b, vocab)
-                    Compare.Tensors(Learner.Call<Tensor>(answer, logits.clone(), temperature), expected,
+                    ReferenceChecks.Tensors(Learner.Call<Tensor>(answer, logits.clone(), temperature), expected,
                         $"probabilities of {what} at temperature {temperature:0.###}");
                 }
             }),
@@ -166,8 +166,14 @@ public static class Chapter05Exercises
                 using var uniform = zeros(1, 50257);                              // equal logits: equal probabilities
                 using var target = tensor(new long[] { 0 });
                 using var loss = nn.functional.cross_entropy(uniform, target);
+                var expected = (double)loss.item<float>();
                 var got = Convert.ToDouble(Learner.Call<object>(answer));
-                CompareNumbers.Close(got, loss.item<float>(), "loss of a uniform prediction over 50257 tokens", rtol: 1e-4);
+                if (Math.Abs(got - expected) <= 1e-3) return;
+                var why = Math.Abs(got - 50257) < 1 ? ": that is the perplexity, exp of the loss"
+                    : Math.Abs(got - Math.Log10(50257)) < 1e-3 ? ": cross-entropy uses the natural logarithm"
+                    : Math.Abs(got + expected) < 1e-3 ? ": the loss is the negative log-probability"
+                    : "";
+                throw new Mismatch($"loss of a uniform prediction over 50257 tokens: {got:G6} is too {(got > expected ? "high" : "low")}{why}");
             }),
     ];
 
@@ -175,7 +181,7 @@ public static class Chapter05Exercises
     private static void CompareFiltered(Tensor got, Tensor expected, string what)
     {
         if (got is null || !got.shape.SequenceEqual(expected.shape) || got.dtype != expected.dtype)
-            Compare.Tensors(got!, expected, what);   // names the missing tensor, the shape or the dtype
+            ReferenceChecks.Tensors(got!, expected, what);   // names the missing tensor, the shape or the dtype
         using var scope = NewDisposeScope();
         var keptGot = got!.isfinite();                                                        // (b, vocab)
         var keptExpected = expected.isfinite();                                              // (b, vocab)
@@ -192,7 +198,7 @@ public static class Chapter05Exercises
         var dropped = got.masked_select(keptExpected.logical_not());
         if (!dropped.eq(double.NegativeInfinity).all().item<bool>())
             throw new Mismatch($"{what}: dropped logits must be −∞ (softmax then gives them probability 0); found {Show(dropped.masked_select(dropped.ne(double.NegativeInfinity))[0].item<float>())}");
-        Compare.Tensors(where(keptExpected, got, zeros_like(got)), where(keptExpected, expected, zeros_like(expected)), $"{what}, kept logits");
+        ReferenceChecks.Tensors(where(keptExpected, got, zeros_like(got)), where(keptExpected, expected, zeros_like(expected)), $"{what}, kept logits");
     }
 
     private static string Show(float value) => float.IsNegativeInfinity(value) ? "−∞" : value.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);

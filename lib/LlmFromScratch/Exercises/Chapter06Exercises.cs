@@ -53,7 +53,7 @@ public static class Chapter06Exercises
                     var t = random.Next(1, config.ContextLength + 1);
                     var ids = randint(0, config.VocabSize, [2, t], dtype: int64);   // (2, t)
                     using var _ = no_grad();
-                    Compare.Tensors(got.call(ids), reference.call(ids), $"{what}: logits of (2, {t}) token ids");
+                    ReferenceChecks.Tensors(got.call(ids), reference.call(ids), $"{what}: logits of (2, {t}) token ids");
                 }
             }),
         new("6.2", "classification accuracy: the fraction of rows whose last token's argmax over the classes equals the label",
@@ -124,8 +124,15 @@ public static class Chapter06Exercises
             "one transformer block (attention with biases, feed-forward, two layer norms), plus final_norm (scale and shift), plus the new head (weights and biases)",
             answer =>
             {
-                var expected = ClassificationHead.TrainableParameterCount(GptConfig.Gpt124M with { QkvBias = true }, 2);
-                Compare.Values(Convert.ToInt64(Learner.Call<object>(answer)), expected, "trainable parameters");
+                var config = GptConfig.Gpt124M with { QkvBias = true };
+                var expected = ClassificationHead.TrainableParameterCount(config, 2);
+                long e = config.EmbDim, head = e * 2 + 2;
+                ReferenceChecks.Count(Learner.Call<object>(answer), expected, "trainable parameters",
+                    (expected - 3 * e, "OpenAI's weights have query/key/value biases (QkvBias = true): 3 · 768 more"),
+                    (expected - 2, "the new head is a Linear with a bias: 2 more"),
+                    (expected - 2 * e, "final_norm (scale and shift, 768 each) trains too"),
+                    (head, "the last transformer block and final_norm train too, not only the head"),
+                    (expected - head, "the new head (768 · 2 weights + 2 biases) trains too"));
             }),
     ];
 }

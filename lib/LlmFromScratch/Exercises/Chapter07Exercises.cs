@@ -58,8 +58,8 @@ public static class Chapter07Exercises
                     var (inputs, targets) = InstructionCollate.Collate(batch, allowedMaxLength: allowedMaxLength);
                     var (gotInputs, gotTargets) = Learner.Call<(Tensor, Tensor)>(answer, Copy(batch), allowedMaxLength);
                     var what = $"{Describe(batch)} with allowedMaxLength {allowedMaxLength?.ToString() ?? "null"}";
-                    Compare.Tensors(gotInputs, inputs, $"inputs of {what}");
-                    Compare.Tensors(gotTargets, targets, $"targets of {what}");
+                    ReferenceChecks.Tensors(gotInputs, inputs, $"inputs of {what}");
+                    ReferenceChecks.Tensors(gotTargets, targets, $"targets of {what}");
                 }
             }),
         new("7.3", "the collate function with the prompt masked: also set the targets that predict prompt tokens to −100",
@@ -84,8 +84,8 @@ public static class Chapter07Exercises
                     var (inputs, targets) = InstructionCollate.Collate(batch, allowedMaxLength: allowedMaxLength, promptLengths: promptLengths);
                     var (gotInputs, gotTargets) = Learner.Call<(Tensor, Tensor)>(answer, Copy(batch), promptLengths.ToArray(), allowedMaxLength);
                     var what = $"{Describe(batch)} with prompt lengths [{string.Join(", ", promptLengths)}] and allowedMaxLength {allowedMaxLength?.ToString() ?? "null"}";
-                    Compare.Tensors(gotInputs, inputs, $"inputs of {what}");
-                    Compare.Tensors(gotTargets, targets, $"targets of {what}");
+                    ReferenceChecks.Tensors(gotInputs, inputs, $"inputs of {what}");
+                    ReferenceChecks.Tensors(gotTargets, targets, $"targets of {what}");
                 }
             }),
         new("7.4", "the response: generated text minus the prompt, cut at <|endoftext|>, without \"### Response:\", trimmed",

@@ -13,5 +13,5 @@ public static class ExerciseCatalog
 
     public static bool TryGet(string id, [NotNullWhen(true)] out Exercise? exercise) => _all.Value.TryGetValue(id, out exercise);
 
-    private static IEnumerable<IEnumerable<Exercise>> Chapters() => [Chapter01Exercises.All, Chapter02Exercises.All, Chapter05Exercises.All, Chapter06Exercises.All, Chapter07Exercises.All, AppendixAExercises.All, AppendixDExercises.All, AppendixEExercises.All];
+    private static IEnumerable<IEnumerable<Exercise>> Chapters() => [Chapter01Exercises.All, Chapter02Exercises.All, Chapter03Exercises.All, Chapter04Exercises.All, Chapter05Exercises.All, Chapter06Exercises.All, Chapter07Exercises.All, AppendixAExercises.All, AppendixDExercises.All, AppendixEExercises.All];
 }
