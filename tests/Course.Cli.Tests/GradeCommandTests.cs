@@ -150,3 +150,36 @@ public class GradeCommandTests
         File.Exists(Path.Combine(work, "results", "bob", "appendix.json")).Should().BeTrue();
     }
 }
+
+public class GradeSandboxTests
+{
+    [Fact]
+    [Trait("Category", "Reliability")]
+    public void Grade_KeepsLearnerWritesInsideTheWorkFolder()
+    {
+        if (Course.Cli.Notebooks.WriteSandbox.Unavailable is { } why)
+        {
+            Console.WriteLine($"skipped: {why}");
+            return;
+        }
+        var work = NotebookBuilder.TempFolder();
+        var source = Path.Combine(work, "source");
+        Directory.CreateDirectory(source);
+        File.Copy(Path.Combine(CourseProcess.RepoRoot, "notebooks", "setup.csx"), Path.Combine(source, "setup.csx"));
+        const string check = "Check.Exercise(\"A.3\", ParameterCount);";
+        const string stub = "// EXERCISE A.3: parameters\nlong ParameterCount()\n{\n    throw new NotImplementedException();\n}";
+        NotebookBuilder.Write(source, "appendix.ipynb", "#load \"setup.csx\"", "using LlmFromScratch.Exercises;", stub, check);
+        // A folder that exists and that the grader's own user may write to: the repository.
+        var target = Path.Combine(CourseProcess.RepoRoot, $"sandbox-probe-{Guid.NewGuid():N}.txt");
+        var writer = $"// EXERCISE A.3: parameters\nlong ParameterCount()\n{{\n    System.IO.File.WriteAllText(@\"{target}\", \"x\");\n    return 2213;\n}}";
+        var dir = Path.Combine(work, "student");
+        Directory.CreateDirectory(dir);
+        var submission = NotebookBuilder.Write(dir, "appendix.ipynb", "#load \"setup.csx\"", "using LlmFromScratch.Exercises;", writer, check);
+        var json = Path.Combine(work, "result.json");
+
+        var (_, output) = CourseProcess.Run(Path.GetTempPath(), TimeSpan.FromMinutes(3), "grade", submission, "--source", source, "--json", json);
+
+        File.Exists(target).Should().BeFalse("the learner's write outside the work folder must not land");
+        File.ReadAllText(json).Should().Contain("\"status\": \"fail\"").And.Contain("Read-only file system", output);
+    }
+}

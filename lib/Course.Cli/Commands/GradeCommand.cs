@@ -45,7 +45,7 @@ public static class GradeCommand
         if (expect is null) return graded.All(g => g.Result.Status != "error") ? 0 : 1;
         // CI's proof that the checks bite: solutions must pass every check, learner notebooks fail every one.
         var wrong = graded.SelectMany(g => g.Result.Tests.Where(t => t.Status != expect).Select(t => $"{g.Notebook}: {t.Name} is {t.Status}, expected {expect}"))
-            .Concat(graded.Where(g => g.Result.Tests.Count == 0).Select(g => $"{g.Notebook}: no exercises graded ({g.Result.Message})")).ToList();
+            .Concat(graded.Where(g => g.Result.Status == "error" && g.Result.Tests.Count == 0).Select(g => $"{g.Notebook}: {g.Result.Message}")).ToList();
         foreach (var w in wrong) Console.WriteLine(w);
         Console.WriteLine(wrong.Count == 0
             ? $"All {graded.Sum(g => g.Result.Tests.Count)} checks in {graded.Count} notebook(s) are {expect}, as expected."
@@ -100,8 +100,9 @@ public static class GradeCommand
             else if (Directory.Exists(p))
             {
                 var direct = Directory.GetFiles(p, "*.ipynb").Order(StringComparer.Ordinal).ToList();
+                // A folder of notebooks is one submission; otherwise each subfolder is one student's.
                 if (direct.Count > 0) result.AddRange(direct.Select(f => (Path.GetFileName(Path.GetFullPath(p).TrimEnd('/')), Path.GetFullPath(f))));
-                foreach (var student in Directory.GetDirectories(p).Order(StringComparer.Ordinal))
+                else foreach (var student in Directory.GetDirectories(p).Order(StringComparer.Ordinal))
                     result.AddRange(Directory.GetFiles(student, "*.ipynb").Order(StringComparer.Ordinal).Select(f => (Path.GetFileName(student), Path.GetFullPath(f))));
             }
             else throw new CliException($"no such notebook or folder: {p}");

@@ -40,6 +40,7 @@ public sealed class Grader(GradingOptions options)
         try
         {
             File.Copy(Path.Combine(options.SourceFolder, "setup.csx"), Path.Combine(work.FullName, "setup.csx"));
+            if (WriteSandbox.Unavailable is { } why) log?.Invoke($"  note: {why}");
             var infrastructureErrors = new Dictionary<string, string>();
             var stubs = new Dictionary<string, string>();
             while (true)
@@ -60,7 +61,7 @@ public sealed class Grader(GradingOptions options)
                         ["COURSE_LIB_BUILT"] = "1",
                         ["COURSE_QUICK"] = options.Quick ? "1" : "0",
                     },
-                    options.MemoryLimitBytes, keepGoing: true);
+                    options.MemoryLimitBytes, keepGoing: true, confineWrites: true);
 
                 if (!run.Completed)
                 {

@@ -19,13 +19,21 @@ public static class KernelProcess
 {
     public static async Task<KernelRunResult> RunAsync(string notebook, string outputPath, string workingDirectory,
         TimeSpan cellTimeout, Action<CellReport> onReport, IDictionary<string, string>? environment = null,
-        long? memoryLimitBytes = null, bool keepGoing = false)
+        long? memoryLimitBytes = null, bool keepGoing = false, bool confineWrites = false)
     {
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { typeof(KernelProcess).Assembly.Location, KernelCommand.Verb, notebook, outputPath,
-                     ((int)cellTimeout.TotalSeconds).ToString(), keepGoing ? "keep-going" : "stop-on-error" })
-            psi.ArgumentList.Add(a);
+        var command = new List<string> { "dotnet", typeof(KernelProcess).Assembly.Location, KernelCommand.Verb, notebook, outputPath,
+            ((int)cellTimeout.TotalSeconds).ToString(), keepGoing ? "keep-going" : "stop-on-error" };
+        if (confineWrites) command.InsertRange(0, WriteSandbox.Prefix(workingDirectory));
+        var psi = new ProcessStartInfo(command[0]) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        if (confineWrites)
+        {
+            // .NET writes its temporary files (IPC, diagnostics) under TMPDIR and HOME: keep them in the work folder.
+            psi.Environment["TMPDIR"] = workingDirectory;
+            psi.Environment["HOME"] = workingDirectory;
+            psi.Environment["DOTNET_CLI_HOME"] = workingDirectory;
+        }
 
         using var child = Process.Start(psi) ?? throw new InvalidOperationException("could not start the kernel process");
         var stderr = new StringBuilder();
@@ -37,8 +45,7 @@ public static class KernelProcess
         {
             try
             {
-                child.Refresh();
-                if (!child.HasExited && child.WorkingSet64 > limit)
+                if (!child.HasExited && ProcessTreeMemory.ResidentBytes(child) > limit)
                 {
                     killedFor = $"used more than the memory limit of {limit / (1024 * 1024)} MB; process killed";
                     child.Kill(entireProcessTree: true);

@@ -13,5 +13,5 @@ public static class ExerciseCatalog
 
     public static bool TryGet(string id, [NotNullWhen(true)] out Exercise? exercise) => _all.Value.TryGetValue(id, out exercise);
 
-    private static IEnumerable<IEnumerable<Exercise>> Chapters() => [Chapter01Exercises.All, Chapter02Exercises.All, AppendixAExercises.All];
+    private static IEnumerable<IEnumerable<Exercise>> Chapters() => [Chapter01Exercises.All, Chapter02Exercises.All, Chapter03Exercises.All, Chapter04Exercises.All, AppendixAExercises.All];
 }

@@ -62,9 +62,13 @@ public static class ClassificationMetrics
         var n = numBatches is { } k ? Math.Min(k, loader.Count) : loader.Count;
         using var _ = no_grad();
         var total = 0.0;
-        foreach (var (inputs, labels) in loader.Take(n))
+        using var batches = loader.Take(n).GetEnumerator();
+        while (true)
         {
+            // Opened before MoveNext, so the batch the loader makes is freed with it.
             using var scope = NewDisposeScope();
+            if (!batches.MoveNext()) break;
+            var (inputs, labels) = batches.Current;
             total += CalcLossBatch(inputs, labels, model, device).ToDouble();
         }
         return total / n;
@@ -82,9 +86,12 @@ public static class ClassificationMetrics
         var n = numBatches is { } k ? Math.Min(k, loader.Count) : loader.Count;
         long correct = 0, examples = 0;
         using var _ = no_grad();
-        foreach (var (inputs, labels) in loader.Take(n))
+        using var batches = loader.Take(n).GetEnumerator();
+        while (true)
         {
             using var scope = NewDisposeScope();
+            if (!batches.MoveNext()) break;
+            var (inputs, labels) = batches.Current;
             var logits = model.call(inputs.to(device));       // (b, t, classes)
             correct += CorrectCount(logits, labels.to(device));
             examples += labels.shape[0];

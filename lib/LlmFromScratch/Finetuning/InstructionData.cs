@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace LlmFromScratch.Finetuning;
@@ -33,6 +34,37 @@ public static class InstructionData
         }
         return result;
     }
+
+    /// <summary>
+    /// Writes entries as a JSON array indented by 4 spaces (the book's <c>json.dump(test_data, file, indent=4)</c>),
+    /// with <c>model_response</c> where it is set, e.g. <c>instruction-data-with-response.json</c>. The folder is
+    /// created if needed; the file appears only when complete (written beside it, then renamed). Non-ASCII text is
+    /// written as is, not as <c>\uXXXX</c> escapes. <see cref="Load"/> reads it back.
+    /// </summary>
+    public static void Save(string path, IReadOnlyList<InstructionEntry> entries)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(entries);
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = full + $".tmp-{Guid.NewGuid():N}";
+        try
+        {
+            using (var stream = File.Create(temp)) JsonSerializer.Serialize(stream, entries, _save);
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    private static readonly JsonSerializerOptions _save = new()
+    {
+        WriteIndented = true,
+        IndentSize = 4,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     /// <summary>
     /// The book's split, without shuffling: train = the first <c>floor(n·trainFraction)</c> entries, test = the next

@@ -78,6 +78,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
         ArgumentNullException.ThrowIfNull(inIdx);
         if (inIdx.dim() != 2)
             throw new ArgumentException($"expected token ids of shape (batch, tokens), got [{string.Join(", ", inIdx.shape)}]", nameof(inIdx));
+        TokenIds.Check(inIdx, Config.VocabSize, tok_emb.weight!.device, nameof(inIdx));
         var (start, t) = (cache?.Length ?? 0, inIdx.shape[1]);
         if (start + t > Config.ContextLength)
             throw new ArgumentException(cache is null

@@ -62,4 +62,25 @@ public class InstructionDataTests
 
         act.Should().Throw<InvalidDataException>().WithMessage($"{path}: not a JSON array of instruction entries*output*");
     }
+
+    [Fact]
+    public void Save_WritesAFourSpaceIndentedArray_ThatLoadReadsBack()
+    {
+        using var temp = new TempFolder();
+        var path = Path.Combine(temp.Path, "out", "instruction-data-with-response.json");
+        var entries = new[]
+        {
+            new InstructionEntry { Instruction = "Translate 'café'.", Output = "coffee", ModelResponse = "coffee shop" },
+            new InstructionEntry { Instruction = "Say hi", Input = "politely", Output = "Hello." },
+        };
+
+        InstructionData.Save(path, entries);
+
+        InstructionData.Load(path).Should().Equal(entries);
+        var text = File.ReadAllText(path);
+        text.Should().StartWith("[\n    {\n        \"instruction\": \"Translate 'café'.\",");
+        text.Should().Contain("\"model_response\": \"coffee shop\"");
+        text.Split("model_response").Should().HaveCount(2, "an entry without a response has no model_response key");
+        Directory.GetFiles(Path.GetDirectoryName(path)!).Should().ContainSingle();
+    }
 }
