@@ -23,6 +23,8 @@ namespace Course.Cli
               course exercises check      fail if a learner notebook is out of date with its solution
               course export NOTEBOOK… --to cs [--out DIR]
                                           write each notebook as a .NET 10 file-based app (dotnet run file.cs)
+              course pretrain [--config tiny|124m] [--epochs N] [--checkpoint FILE [--resume]] …
+                                          chapter 5's pretraining run with checkpoints (course pretrain --help)
             """;
 
         public static async Task<int> MainAsync(string[] argv)
@@ -45,6 +47,7 @@ namespace Course.Cli
                     "export" => ExportCommand.Run(args),
                     "exercises" => ExercisesCommand.Run(args),
                     "grade" => await GradeCommand.RunAsync(args),
+                    "pretrain" => PretrainCommand.Run(args),
                     _ => Fail($"unknown command '{argv[0]}'.\n{Help}"),
                 };
             }

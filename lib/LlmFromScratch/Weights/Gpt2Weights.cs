@@ -52,8 +52,17 @@ public static class Gpt2Weights
         // a damaged file under the final name (the staging name's .part is what a later call resumes).
         var staging = path + ".unchecked";
         var relabelled = progress is null ? null : new Relabelled(progress, $"{size.Name}/{Path.GetFileName(path)}");
-        var (_, sha) = Downloader.Download([size.Url], staging, expectedSize: null, expectedSha256: null, relabelled, cancel,
-            useServerChecksums: true);
+        string sha;
+        try
+        {
+            (_, sha) = Downloader.Download([size.Url], staging, expectedSize: null, expectedSha256: null, relabelled, cancel,
+                useServerChecksums: true);
+        }
+        catch (DataSetUnavailableException e)
+        {
+            // The downloader names the staging file; a file copied in by hand belongs under the final name.
+            throw new DataSetUnavailableException(e.Message.Replace(Path.GetFileName(staging), Path.GetFileName(path), StringComparison.Ordinal), e);
+        }
         try
         {
             using (SafeTensorsFile.Open(staging)) { }

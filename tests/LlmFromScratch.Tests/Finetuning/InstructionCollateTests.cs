@@ -1,4 +1,6 @@
 using LlmFromScratch.Finetuning;
+using LlmFromScratch.Model;
+using LlmFromScratch.Training;
 using static TorchSharp.torch;
 
 namespace LlmFromScratch.Tests.Finetuning;
@@ -94,5 +96,26 @@ public class InstructionCollateTests
         var act = () => InstructionCollate.Collate([]);
 
         act.Should().Throw<ArgumentException>().WithParameterName("batch");
+    }
+
+    [Fact]
+    public void CollatedBatch_Loss_CountsOnlyTheTargetsThatAreNotIgnored()
+    {
+        // Chapter 7 trains with chapter 5's loss unchanged: cross-entropy skips the -100 targets.
+        manual_seed(123);
+        using var model = new GptModel(GptConfig.Tiny);
+        model.eval();
+        var (inputs, targets) = InstructionCollate.Collate(Batch);
+
+        var loss = Losses.CalcLossBatch(inputs, targets, model, CPU).item<float>();
+
+        using var logProbs = nn.functional.log_softmax(model.call(inputs), -1);   // (3, 5, vocab)
+        var kept = new List<float>();
+        var rows = Rows(targets);
+        for (var b = 0; b < 3; b++)
+            for (var t = 0; t < 5; t++)
+                if (rows[b][t] != InstructionCollate.IgnoreIndex) kept.Add(-logProbs[b, t, rows[b][t]].item<float>());
+        kept.Should().HaveCount(10);   // 15 positions, 5 of them padding after the first end-of-text
+        loss.Should().BeApproximately(kept.Average(), 1e-5f);
     }
 }

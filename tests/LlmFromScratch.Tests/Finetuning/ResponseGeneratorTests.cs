@@ -1,4 +1,6 @@
 using LlmFromScratch.Finetuning;
+using LlmFromScratch.Model;
+using LlmFromScratch.Training;
 using Microsoft.ML.Tokenizers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -67,6 +69,27 @@ public class ResponseGeneratorTests
         answered[1].Should().Be(Rewrite with { ModelResponse = "It is chilly today, and" });
         Capital.ModelResponse.Should().BeNull();
         progress.Should().Equal(1, 2);
+    }
+
+    [Fact]
+    public void AModelFineTunedOnOneEntry_AnswersItWithItsOutput_AndStops()
+    {
+        // The whole instruction path on a Tiny GPT: dataset, collate with -100, Trainer, generation until <|endoftext|>,
+        // extraction. Overfitting one entry is only possible if the model learns both the answer and where it ends.
+        var entry = new InstructionEntry { Instruction = "Name the capital of France.", Output = "The capital of France is Paris." };
+        var dataset = new InstructionDataset([entry], _tokenizer);
+        manual_seed(123);
+        using var model = new GptModel(GptConfig.Tiny with { ContextLength = 64, DropRate = 0.0 });
+        var optimizer = optim.AdamW(model.parameters(), lr: 1e-2, weight_decay: 0.1);
+        var loader = dataset.Loader(batchSize: 1, allowedMaxLength: 64);
+        var trainer = new Trainer(model, optimizer, _ => loader, loader, new TrainerSettings { NumEpochs = 50, EvalFreq = 50, EvalIter = 1 });
+
+        trainer.Train();
+        var (_, finalLoss) = trainer.Evaluate();
+        var answered = ResponseGenerator.GenerateResponses(model, [entry], _tokenizer, CPU, contextSize: 64, maxNewTokens: 30);
+
+        finalLoss.Should().BeLessThan(0.05);
+        answered[0].ModelResponse.Should().Be("The capital of France is Paris.");
     }
 
     [Fact]

@@ -68,6 +68,30 @@ public class LossesTests
     }
 
     [Fact]
+    public void CalcLossLoader_MatchesAHandComputation_OnATinyExample()
+    {
+        // A "model" that maps each token to a fixed row of logits over a 3-token vocabulary, chosen so the
+        // probabilities are simple fractions: after 0 → [1/4, 1/2, 1/4], after 1 → [1/3, 1/3, 1/3], after 2 → [3/5, 1/5, 1/5].
+        using var model = nn.Embedding(3, 3);
+        using (no_grad())
+            model.weight!.copy_(tensor(new[,] { { 0f, MathF.Log(2), 0f }, { 0f, 0f, 0f }, { MathF.Log(3), 0f, 0f } }));
+        (Tensor, Tensor)[] Batches() =>
+        [
+            (tensor(new long[,] { { 0, 1 } }), tensor(new long[,] { { 1, 2 } })),                     // p = 1/2, 1/3
+            (tensor(new long[,] { { 2, 0 }, { 1, 2 } }), tensor(new long[,] { { 0, 0 }, { 1, 2 } })), // p = 3/5, 1/4, 1/3, 1/5
+        ];
+        var first = (Math.Log(2) + Math.Log(3)) / 2;
+        var second = (Math.Log(5.0 / 3) + Math.Log(4) + Math.Log(3) + Math.Log(5)) / 4;
+
+        var all = Losses.CalcLossLoader(Batches(), model, CPU);
+        var one = Losses.CalcLossLoader(Batches(), model, CPU, numBatches: 1);
+
+        // The book averages the batch means (a batch counts once, whatever its size).
+        all.Should().BeApproximately((first + second) / 2, 1e-6);
+        one.Should().BeApproximately(first, 1e-6);
+    }
+
+    [Fact]
     public void CalcLossLoader_UsesEveryBatch_WhenNumBatchesExceedsTheLoader()
     {
         manual_seed(123);

@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using LlmFromScratch.Data;
+using LlmFromScratch.Model;
 using LlmFromScratch.Tests.Support;
 using LlmFromScratch.Weights;
+using LlmFromScratch.Tests.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 using Response = LlmFromScratch.Tests.Support.LoopbackServer.Response;
@@ -69,7 +71,7 @@ public sealed class Gpt2WeightsTests : IDisposable
         }
         Same(course["out_head.weight"], _hf["wte.weight"]).Should().BeTrue();
 
-        using var model = new CourseLayoutGpt(Vocab, Context, Emb, Layers);
+        using var model = new GptModel(new GptConfig(Vocab, Context, Emb, nHeads: 2, Layers, dropRate: 0.0, qkvBias: true));
         HfGpt2.LoadInto(model, path);
         var loaded = model.state_dict();
         foreach (var (key, t) in course) Same(loaded[key], t).Should().BeTrue(key);
@@ -138,6 +140,99 @@ public sealed class Gpt2WeightsTests : IDisposable
 
         act.Should().Throw<InvalidWeightsFileException>();
         Directory.GetFiles(Path.GetDirectoryName(size.CachePath)!).Should().BeEmpty();
+    }
+
+    /// <summary>A random tiny GPT-2-shaped model (QkvBias on, head tied to the embedding as in GPT-2) written in Hugging Face's layout.</summary>
+    private (GptModel Model, byte[] File, string Sha) ExportedGptModel()
+    {
+        torch.manual_seed(7);
+        var model = new GptModel(GptConfig.Tiny with { QkvBias = true });
+        using (no_grad()) model.state_dict()["out_head.weight"].copy_(model.state_dict()["tok_emb.weight"]);
+        var path = Path.Combine(_folder, $"exported-{Guid.NewGuid():N}.safetensors");
+        HfGpt2.Export(model, path);
+        var bytes = File.ReadAllBytes(path);
+        File.Delete(path);
+        return (model, bytes, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+    }
+
+    /// <summary>Loads a downloaded file into a fresh GptModel and runs both models on the same ids, in eval mode.</summary>
+    private static (Tensor Expected, Tensor Actual) Logits(GptModel source, string downloaded)
+    {
+        using var target = new GptModel(source.Config);
+        HfGpt2.LoadInto(target, downloaded);
+        source.eval();
+        target.eval();
+        torch.manual_seed(8);
+        using var ids = randint(0, source.Config.VocabSize, [2, source.Config.ContextLength]);
+        using var _ = no_grad();
+        return (source.call(ids), target.call(ids));
+    }
+
+    [Fact]
+    public void Download_OfAnExportedGptModel_GivesAFreshGptModelIdenticalLogits()
+    {
+        var (source, bytes, sha) = ExportedGptModel();
+        using var owned = source;
+        using var server = HuggingFaceLike(advertisedSha: sha, body: bytes, dropFirstAfter: bytes.Length / 3);
+        var size = Size(server.Url("/resolve"), "gpt-model");
+
+        var path = Gpt2Weights.Download(size);
+
+        path.Should().Be(Path.GetFullPath(size.CachePath));
+        FileHash.Compute(path).Should().Be(((long)bytes.Length, sha), "size and sha256 are the ones Hugging Face advertises");
+        server.Requests.Where(r => r.Path != "/resolve").Select(r => r.RangeStart).Should().Equal(null, (long)(bytes.Length / 3));
+        var (expected, actual) = Logits(source, path);
+        Tensors.Identical(actual, expected).Should().BeTrue("the downloaded weights compute exactly what the exported model computes");
+    }
+
+    [Fact]
+    public void Download_ThatKeepsBeingCutOff_Fails_WithNothingUnderTheFinalName_ThenResumesToTheSameLogits()
+    {
+        var (source, bytes, sha) = ExportedGptModel();
+        using var owned = source;
+        const int perConnection = 200_000;
+        using var flaky = new LoopbackServer((r, _) => r.Path == "/resolve"
+            ? new Response(302, [], new Dictionary<string, string>
+            {
+                ["Location"] = "/cdn/model.safetensors",
+                ["X-Linked-ETag"] = $"\"{sha}\"",
+                ["X-Linked-Size"] = bytes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            })
+            : LoopbackServer.Serve(bytes, r) with { SendOnly = perConnection });
+        var size = Size(flaky.Url("/resolve"), "cut-off");
+
+        var act = () => Gpt2Weights.Download(size);
+
+        act.Should().Throw<DataSetUnavailableException>().WithMessage("*connection closed after*")
+            .WithMessage($"*copy it to {Path.GetFullPath(size.CachePath)}*").Which.Message.Should().NotContain(".unchecked");
+        File.Exists(size.CachePath).Should().BeFalse("a truncated download never sits under the final name");
+        var partial = Directory.GetFiles(Path.GetDirectoryName(size.CachePath)!).Should().ContainSingle().Subject;
+        partial.Should().EndWith(".part");
+        new FileInfo(partial).Length.Should().Be(Downloader.AttemptsPerUrl * perConnection);
+
+        using var healthy = HuggingFaceLike(advertisedSha: sha, body: bytes);
+        var path = Gpt2Weights.Download(size with { Url = healthy.Url("/resolve") });
+
+        healthy.Requests.Where(r => r.Path != "/resolve").Select(r => r.RangeStart)
+            .Should().Equal([(long)(Downloader.AttemptsPerUrl * perConnection)], "the second call resumes the partial file");
+        FileHash.Compute(path).Should().Be(((long)bytes.Length, sha));
+        var (expected, actual) = Logits(source, path);
+        Tensors.Identical(actual, expected).Should().BeTrue();
+    }
+
+    [Fact]
+    public void Download_OfAnExportedGptModel_WithTheWrongHash_LeavesNoFileBehind()
+    {
+        var (source, bytes, _) = ExportedGptModel();
+        using var owned = source;
+        var wrong = new string('b', 64);
+        using var server = HuggingFaceLike(advertisedSha: wrong, body: bytes);
+        var size = Size(server.Url("/resolve"), "gpt-model-wrong-hash");
+
+        var act = () => Gpt2Weights.Download(size);
+
+        act.Should().Throw<DataSetUnavailableException>().WithMessage($"*expected {wrong} (as the server advertised)*");
+        Directory.GetFiles(Path.GetDirectoryName(size.CachePath)!).Should().BeEmpty("bytes that fail their checksum are deleted, not kept or renamed");
     }
 
     private static bool Same(Tensor a, Tensor b) => HfGpt2Tests.Same(a, b);

@@ -1,3 +1,5 @@
+using LlmFromScratch.Model;
+using LlmFromScratch.Tests.Training;
 using LlmFromScratch.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -175,9 +177,9 @@ public sealed class HfGpt2Tests : IDisposable
     [Fact]
     public void Export_ThenLoadInto_RestoresEveryTensor_InHuggingFaceLayout()
     {
-        using var source = new CourseLayoutGpt(vocab: 13, context: 6, emb: 8, layers: 2);
+        using var source = Model(vocab: 13, context: 6, emb: 8, layers: 2);
         TieHead(source);
-        using var target = new CourseLayoutGpt(vocab: 13, context: 6, emb: 8, layers: 2);
+        using var target = Model(vocab: 13, context: 6, emb: 8, layers: 2);
         var path = PathOf("export.safetensors");
 
         HfGpt2.Export(source, path);
@@ -195,13 +197,17 @@ public sealed class HfGpt2Tests : IDisposable
         var actual = target.state_dict();
         actual.Keys.Should().BeEquivalentTo(expected.Keys);
         foreach (var (key, t) in expected) Same(actual[key], t).Should().BeTrue(key);
+        source.eval();
+        target.eval();
+        using var ids = tensor(new long[,] { { 1, 5, 12, 0, 3, 7 }, { 2, 2, 9, 11, 4, 6 } });
+        Tensors.Identical(target.call(ids), source.call(ids)).Should().BeTrue("the reloaded model computes what the exported one does");
     }
 
     [Fact]
     public void Export_Throws_WhenTheOutputHeadIsUntied_UnlessAskedToWriteIt()
     {
-        using var source = new CourseLayoutGpt(vocab: 13, context: 6, emb: 8, layers: 1);
-        using var target = new CourseLayoutGpt(vocab: 13, context: 6, emb: 8, layers: 1);
+        using var source = Model(vocab: 13, context: 6, emb: 8, layers: 1);
+        using var target = Model(vocab: 13, context: 6, emb: 8, layers: 1);
         var path = PathOf("untied.safetensors");
 
         var act = () => HfGpt2.Export(source, path);
@@ -216,7 +222,7 @@ public sealed class HfGpt2Tests : IDisposable
     [Fact]
     public void Export_WritesZeroQkvBiases_ForAModelBuiltWithoutThem()
     {
-        using var source = new CourseLayoutGpt(vocab: 5, context: 4, emb: 4, layers: 1, qkvBias: false);
+        using var source = Model(vocab: 5, context: 4, emb: 4, layers: 1, qkvBias: false);
         TieHead(source);
         var path = PathOf("nobias.safetensors");
 
@@ -230,7 +236,7 @@ public sealed class HfGpt2Tests : IDisposable
     [Fact]
     public void LoadInto_Throws_ExplainingQkvBias_WhenTheModelHasNoQkvBiases()
     {
-        using var target = new CourseLayoutGpt(vocab: 5, context: 4, emb: 4, layers: 1, qkvBias: false);
+        using var target = Model(vocab: 5, context: 4, emb: 4, layers: 1, qkvBias: false);
         var path = PathOf("gpt2.safetensors");
         SafeTensorsFile.Save(path, RandomHf(vocab: 5, context: 4, emb: 4, layers: 1));
 
@@ -242,7 +248,7 @@ public sealed class HfGpt2Tests : IDisposable
     [Fact]
     public void LoadInto_Throws_NamingKeyAndBothShapes_AndLoadsNothing()
     {
-        using var target = new CourseLayoutGpt(vocab: 5, context: 4, emb: 4, layers: 1);
+        using var target = Model(vocab: 5, context: 4, emb: 4, layers: 1);
         using var before = target.state_dict()["final_norm.shift"].clone();
         var path = PathOf("bigger-vocab.safetensors");
         SafeTensorsFile.Save(path, RandomHf(vocab: 6, context: 4, emb: 4, layers: 1));
@@ -257,7 +263,7 @@ public sealed class HfGpt2Tests : IDisposable
     [Fact]
     public void LoadInto_Throws_WhenTheFileHasFewerLayersThanTheModel()
     {
-        using var target = new CourseLayoutGpt(vocab: 5, context: 4, emb: 4, layers: 3);
+        using var target = Model(vocab: 5, context: 4, emb: 4, layers: 3);
         var path = PathOf("two-layers.safetensors");
         SafeTensorsFile.Save(path, RandomHf(vocab: 5, context: 4, emb: 4, layers: 2));
 
@@ -268,7 +274,11 @@ public sealed class HfGpt2Tests : IDisposable
 
     private static float[] Floats(Tensor t) => t.contiguous().data<float>().ToArray();
 
-    private static void TieHead(CourseLayoutGpt model)
+    /// <summary>A small real GptModel (no dropout) with the book's state-dict keys.</summary>
+    private static GptModel Model(int vocab, int context, int emb, int layers, bool qkvBias = true) =>
+        new(new GptConfig(vocab, context, emb, nHeads: 2, layers, dropRate: 0.0, qkvBias));
+
+    private static void TieHead(GptModel model)
     {
         var sd = model.state_dict();
         using var _ = no_grad();
