@@ -21,6 +21,9 @@ namespace Course.Cli
                                           grade submissions (Exercism v3 results, CSV roster)
               course exercises generate   write the learner notebooks (notebooks/) from notebooks/solutions/
               course exercises check      fail if a learner notebook is out of date with its solution
+              course bench [--quick] [--json FILE]
+                                          performance: matmul ceilings, training tokens/s and MFU (fp32, bf16,
+                                          baseline), KV-cache generation, memory growth, allocators
               course export NOTEBOOK… --to cs [--out DIR]
                                           write each notebook as a .NET 10 file-based app (dotnet run file.cs)
             """;
@@ -45,6 +48,7 @@ namespace Course.Cli
                     "export" => ExportCommand.Run(args),
                     "exercises" => ExercisesCommand.Run(args),
                     "grade" => await GradeCommand.RunAsync(args),
+                    "bench" => BenchCommand.Run(args),
                     _ => Fail($"unknown command '{argv[0]}'.\n{Help}"),
                 };
             }
