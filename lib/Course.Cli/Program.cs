@@ -21,6 +21,9 @@ namespace Course.Cli
                                           grade submissions (Exercism v3 results, CSV roster)
               course exercises generate   write the learner notebooks (notebooks/) from notebooks/solutions/
               course exercises check      fail if a learner notebook is out of date with its solution
+              course bench [--quick] [--json FILE]
+                                          performance: matmul ceilings, training tokens/s and MFU (fp32, bf16,
+                                          baseline), KV-cache generation, memory growth, allocators
               course export NOTEBOOK… --to cs [--out DIR]
                                           write each notebook as a .NET 10 file-based app (dotnet run file.cs)
               course pretrain [--config tiny|124m] [--epochs N] [--checkpoint FILE [--resume]] …
@@ -48,6 +51,7 @@ namespace Course.Cli
                     "exercises" => ExercisesCommand.Run(args),
                     "grade" => await GradeCommand.RunAsync(args),
                     "pretrain" => PretrainCommand.Run(args),
+                    "bench" => BenchCommand.Run(args),
                     _ => Fail($"unknown command '{argv[0]}'.\n{Help}"),
                 };
             }

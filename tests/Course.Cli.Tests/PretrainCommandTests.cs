@@ -41,7 +41,7 @@ public sealed class PretrainCommandTests : IDisposable
     [Fact]
     public void KilledRun_ResumesFromItsLastCheckpoint_WithTheLossesOfAnUninterruptedRun()
     {
-        var text = Text(words: 900);
+        var text = Text(words: 700);
         var uninterrupted = Path.Combine(_dir, "uninterrupted.json");
         var resumed = Path.Combine(_dir, "resumed.json");
         var checkpoint = Path.Combine(_dir, "run.ckpt");
@@ -50,11 +50,11 @@ public sealed class PretrainCommandTests : IDisposable
         code.Should().Be(0, output);
         var total = int.Parse(Regex.Match(output, @"done: (\d+) steps").Groups[1].Value);
 
-        using (var run = Start(Arguments(text, "--checkpoint", checkpoint, "--checkpoint-every", "3")))
+        using (var run = Start(Arguments(text, "--checkpoint", checkpoint, "--checkpoint-every", "4")))
         {
             var clock = Stopwatch.StartNew();
             while (!File.Exists(checkpoint) && !run.HasExited && clock.Elapsed < RunLimit) Thread.Sleep(10);
-            File.Exists(checkpoint).Should().BeTrue("the run writes a checkpoint every 3 steps");
+            File.Exists(checkpoint).Should().BeTrue("the run writes a checkpoint every 4 steps");
             run.HasExited.Should().BeFalse("the run must still be training when it is killed");
             run.Kill();                                                        // SIGKILL: no chance to clean up
             run.WaitForExit();
@@ -63,13 +63,13 @@ public sealed class PretrainCommandTests : IDisposable
         File.WriteAllBytes($"{checkpoint}.{Guid.NewGuid():N}.tmp", new byte[1000]);
 
         var (resumedCode, resumedOutput) = CourseProcess.Run(_dir, RunLimit,
-            Arguments(text, "--checkpoint", checkpoint, "--checkpoint-every", "3", "--resume", "--losses-json", resumed));
+            Arguments(text, "--checkpoint", checkpoint, "--checkpoint-every", "4", "--resume", "--losses-json", resumed));
 
         resumedCode.Should().Be(0, resumedOutput);
         var resumedAt = Regex.Match(resumedOutput, @"resumed from .*: epoch \d+, step (\d+) of (\d+)");
         resumedAt.Success.Should().BeTrue(resumedOutput);
         int.Parse(resumedAt.Groups[2].Value).Should().Be(total);
-        int.Parse(resumedAt.Groups[1].Value).Should().BeInRange(3, total - 1, "the killed run had checkpointed but not finished");
+        int.Parse(resumedAt.Groups[1].Value).Should().BeInRange(4, total - 1, "the killed run had checkpointed but not finished");
         resumedOutput.Should().Contain("a checkpoint whose writing was interrupted (never loaded)");
         Directory.GetFiles(_dir, "*.tmp").Should().BeEmpty();
         var expected = Losses(uninterrupted);

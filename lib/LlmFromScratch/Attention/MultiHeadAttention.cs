@@ -1,3 +1,4 @@
+using LlmFromScratch.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -14,8 +15,11 @@ namespace LlmFromScratch.Attention;
 /// with the values) and libtorch's fused <c>scaled_dot_product_attention</c> (SDPA), which never materialises
 /// the (t × t) weights and is the faster default. Both give the same result within float tolerance when
 /// dropout is off; with dropout on they draw different random masks.
+/// <para>New (mixed precision): with <see cref="ComputeDtype"/> set to bfloat16 the four projections and the attention
+/// products run in bfloat16 (queries, keys and values stay bfloat16 between them), the explicit path's softmax runs in
+/// float32, and the output comes back as float32; the weights stay float32 (see <see cref="MixedPrecision"/>).</para>
 /// </remarks>
-public sealed class MultiHeadAttention : Module<Tensor, Tensor>
+public sealed class MultiHeadAttention : Module<Tensor, Tensor>, IMixedPrecision
 {
     // Declared as Module<Tensor, Tensor>, not Linear, so appendix E's LoRA can swap in a LinearWithLoRA
     // (Finetuning.ModuleSurgery can only put a replacement into a field whose type admits it).
@@ -67,6 +71,14 @@ public sealed class MultiHeadAttention : Module<Tensor, Tensor>
     /// <summary>Whether forward uses the fused <c>scaled_dot_product_attention</c> (else the explicit path).</summary>
     public bool UseSdpa { get; }
 
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a dtype other than Float32 or BFloat16.</exception>
+    public ScalarType ComputeDtype
+    {
+        get;
+        set => field = MixedPrecision.Require(value, nameof(ComputeDtype));
+    } = ScalarType.Float32;
+
     /// <param name="x">Token embeddings, shape (b, t, dIn) with t ≤ contextLength.</param>
     /// <returns>Context vectors, shape (b, t, dOut).</returns>
     /// <exception cref="ArgumentException">t exceeds the context length, or x has the wrong shape.</exception>
@@ -93,16 +105,20 @@ public sealed class MultiHeadAttention : Module<Tensor, Tensor>
         var (b, t) = (x.shape[0], x.shape[1]);
         var start = cache?.Length ?? 0;
         CausalMask.RequireFits(start + t, _contextLength, nameof(x));
-        using var queries = SplitHeads(W_query.call(x), b, t); // (b, nHeads, t, headDim)
-        using var newKeys = SplitHeads(W_key.call(x), b, t);   // (b, nHeads, t, headDim)
-        using var newValues = SplitHeads(W_value.call(x), b, t);
+        using var queries = SplitHeads(Project(W_query, x), b, t); // (b, nHeads, t, headDim)
+        using var newKeys = SplitHeads(Project(W_key, x), b, t);   // (b, nHeads, t, headDim)
+        using var newValues = SplitHeads(Project(W_value, x), b, t);
         // With a cache, attend over everything cached so far plus the new positions.
         var (keys, values) = cache is null ? (newKeys, newValues) : cache.Append(newKeys, newValues); // (b, nHeads, start + t, headDim)
         using var context = Attend(queries, keys, values, start);   // (b, nHeads, t, headDim)
         if (cache is not null) { keys.Dispose(); values.Dispose(); } // the views, not the cache's storage
         using var merged = context.transpose(1, 2).reshape(b, t, _dOut); // (b, t, dOut)
-        return out_proj.call(merged); // (b, t, dOut)
+        return MixedPrecision.Linear(out_proj, merged, ComputeDtype); // (b, t, dOut), float32
     }
+
+    /// <summary>A projection whose result stays in the compute dtype, ready for the attention products.</summary>
+    private Tensor Project(Module<Tensor, Tensor> projection, Tensor x) =>
+        MixedPrecision.Linear(projection, x, ComputeDtype, resultDtype: ComputeDtype);
 
     /// <summary>(b, t, dOut) → (b, nHeads, t, headDim): each head gets its own slice of the features.</summary>
     private Tensor SplitHeads(Tensor projected, long b, long t)
@@ -120,12 +136,16 @@ public sealed class MultiHeadAttention : Module<Tensor, Tensor>
     private Tensor ExplicitAttention(Tensor queries, Tensor keys, Tensor values, int start)
     {
         var (tq, tk) = ((int)queries.shape[2], (int)keys.shape[2]);
-        using var scores = queries.matmul(keys.transpose(2, 3)); // (b, nHeads, tq, tk)
+        using var product = queries.matmul(keys.transpose(2, 3)); // (b, nHeads, tq, tk)
+        // Mixed precision: mask and softmax in float32; the products alone run in bfloat16.
+        using var widened = ComputeDtype == ScalarType.Float32 ? null : product.to(ScalarType.Float32);
+        var scores = widened ?? product;
         using var future = mask[start..(start + tq), ..tk];       // (tq, tk), broadcast over b and heads
         scores.masked_fill_(future, double.NegativeInfinity);
         // 1/√headDim keeps the score variance independent of the head size, so softmax does not saturate.
         using var scaled = scores.div(Math.Sqrt(_headDim));
-        using var weights = softmax(scaled, dim: -1);             // (b, nHeads, tq, tk)
+        using var probabilities = softmax(scaled, dim: -1);       // (b, nHeads, tq, tk)
+        using var weights = probabilities.to(values.dtype);
         using var dropped = dropout.call(weights);
         return dropped.matmul(values);                            // (b, nHeads, tq, headDim)
     }

@@ -1,4 +1,5 @@
 using LlmFromScratch.Attention;
+using LlmFromScratch.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -14,8 +15,11 @@ namespace LlmFromScratch.Model;
 /// Registered names are the book's state-dict keys (<c>tok_emb.weight</c>,
 /// <c>trf_blocks.0.att.W_query.weight</c>, …, <c>out_head.weight</c>) because they are the field names; the
 /// causal masks are non-persistent buffers, so the state dict holds parameters only.
+/// <para>New (mixed precision): set <see cref="ComputeDtype"/> to bfloat16 and every matrix product (attention,
+/// feed-forward, output head) runs in bfloat16 while parameters, embeddings, layer norms and the returned logits stay
+/// float32; <c>TrainerSettings.ComputeDtype</c> does this for a training run.</para>
 /// </remarks>
-public sealed class GptModel : Module<Tensor, Tensor>
+public sealed class GptModel : Module<Tensor, Tensor>, IMixedPrecision
 {
     private readonly Embedding tok_emb;
     private readonly Embedding pos_emb;
@@ -43,6 +47,21 @@ public sealed class GptModel : Module<Tensor, Tensor>
 
     /// <summary>The configuration the model was built from.</summary>
     public GptConfig Config { get; }
+
+    /// <summary>
+    /// New (mixed precision): the dtype of every matrix product in the model, Float32 (default) or BFloat16.
+    /// Setting it sets it on every block. Parameters stay float32 either way; logits are float32.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a dtype other than Float32 or BFloat16.</exception>
+    public ScalarType ComputeDtype
+    {
+        get;
+        set
+        {
+            field = MixedPrecision.Require(value, nameof(ComputeDtype));
+            foreach (var module in modules().OfType<IMixedPrecision>()) module.ComputeDtype = value;
+        }
+    } = ScalarType.Float32;
 
     /// <summary>The output head: a bias-free <c>Linear(EmbDim, VocabSize)</c> unless replaced (chapter 6).</summary>
     public Module<Tensor, Tensor> OutHead => out_head;
@@ -91,7 +110,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
         using var x = drop_emb.call(embedded);
         using var hidden = cache is null ? trf_blocks.call(x) : ForwardCached(x, cache); // (b, t, emb)
         using var normed = final_norm.call(hidden);
-        return out_head.call(normed);                                               // (b, t, vocab)
+        return MixedPrecision.Linear(out_head, normed, ComputeDtype);               // (b, t, vocab), float32
     }
 
     private Tensor ForwardCached(Tensor x, KvCache cache)

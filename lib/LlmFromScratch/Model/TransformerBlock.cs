@@ -1,4 +1,5 @@
 using LlmFromScratch.Attention;
+using LlmFromScratch.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -10,7 +11,7 @@ namespace LlmFromScratch.Model;
 /// copy of its input, and its output, after dropout, is added back to that input (the shortcut), so the
 /// signal and its gradient always have an unobstructed path through the stack.
 /// </summary>
-public sealed class TransformerBlock : Module<Tensor, Tensor>
+public sealed class TransformerBlock : Module<Tensor, Tensor>, IMixedPrecision
 {
     // Declared in the book's order (not call order) so parameters are initialised from the seed in the same
     // sequence as in PyTorch and the state dict lists keys in the same order.
@@ -32,6 +33,15 @@ public sealed class TransformerBlock : Module<Tensor, Tensor>
         norm2 = new LayerNorm(config.EmbDim);
         drop_shortcut = Dropout(config.DropRate);
         RegisterComponents();
+    }
+
+    /// <summary>New (mixed precision): the compute dtype of the attention and feed-forward products; layer norms,
+    /// shortcuts and dropout stay float32.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a dtype other than Float32 or BFloat16.</exception>
+    public ScalarType ComputeDtype
+    {
+        get => att.ComputeDtype;
+        set => (att.ComputeDtype, ff.ComputeDtype) = (value, value);
     }
 
     /// <param name="x">Shape (b, t, EmbDim), t ≤ ContextLength.</param>

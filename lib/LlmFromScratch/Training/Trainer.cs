@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LlmFromScratch.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -77,8 +78,9 @@ public sealed class Trainer
     /// <param name="optimizer">Over the model's parameters, e.g. <c>torch.optim.AdamW(model.parameters(), lr: 4e-4, weight_decay: 0.1)</c>.</param>
     /// <param name="trainBatches">The training batches of 0-based epoch <c>e</c>, (inputs, targets) each (b, t) int64. Its order must depend only on the epoch (and a seed the caller fixed) for exact resume. Tensors created while enumerating are freed after their step, so a loader must not cache tensors it creates lazily (make them up front, or anew on every pass).</param>
     /// <param name="valBatches">Validation batches, enumerated afresh at each evaluation.</param>
-    /// <param name="settings">Epochs, evaluation cadence, schedule, clipping, checkpoints, sampler.</param>
-    /// <exception cref="ArgumentException">The model has no parameters.</exception>
+    /// <param name="settings">Epochs, evaluation cadence, schedule, clipping, checkpoints, sampler, compute dtype.</param>
+    /// <exception cref="ArgumentException">The model has no parameters, or settings ask for a bfloat16 compute dtype
+    /// and the model does not implement <see cref="IMixedPrecision"/>.</exception>
     public Trainer(nn.Module<Tensor, Tensor> model, OptimizerHelper optimizer,
         Func<int, IEnumerable<(Tensor inputs, Tensor targets)>> trainBatches,
         IEnumerable<(Tensor inputs, Tensor targets)> valBatches,
@@ -96,6 +98,10 @@ public sealed class Trainer
         Settings = settings;
         var first = model.parameters().FirstOrDefault();   // the registered parameter itself: not ours to dispose
         _device = first?.device ?? throw new ArgumentException("the model has no parameters to train", nameof(model));
+        if (settings.ComputeDtype != ScalarType.Float32 && model is not IMixedPrecision)
+            throw new ArgumentException(
+                $"settings ask for compute dtype {settings.ComputeDtype}, but {model.GetType().Name} does not implement " +
+                $"{nameof(IMixedPrecision)}; use Float32 or a model that casts its own products (GptModel)", nameof(settings));
     }
 
     /// <summary>
@@ -128,6 +134,7 @@ public sealed class Trainer
         _clock = Stopwatch.StartNew();
         _tokensAtStart = Position.TokensSeen;
         var wasTraining = _model.training;
+        var wasDtype = SetComputeDtype(Settings.ComputeDtype);
         _model.train();
         try
         {
@@ -153,6 +160,7 @@ public sealed class Trainer
             _pendingLosses?.Dispose();
             _pendingLosses = null;
             _model.train(wasTraining);
+            SetComputeDtype(wasDtype);
         }
     }
 
@@ -163,6 +171,7 @@ public sealed class Trainer
     public (double TrainLoss, double ValLoss) Evaluate()
     {
         var wasTraining = _model.training;
+        var wasDtype = SetComputeDtype(Settings.ComputeDtype);
         _model.eval();
         try
         {
@@ -174,6 +183,7 @@ public sealed class Trainer
         finally
         {
             _model.train(wasTraining);
+            SetComputeDtype(wasDtype);
         }
     }
 
@@ -229,7 +239,7 @@ public sealed class Trainer
         if (Settings.Schedule is { } schedule)
             foreach (var group in _optimizer.ParamGroups) group.LearningRate = schedule.At(step);
 
-        _optimizer.zero_grad();
+        ClearGradients();
         var loss = Losses.CalcLossBatch(inputs, targets, _model, _device);
         loss.backward();
         if (Settings.MaxGradNorm is { } maxNorm) GradientClipping.ClipGradNorm(_model.parameters(), maxNorm);
@@ -250,6 +260,32 @@ public sealed class Trainer
             Report(TrainingProgressKind.Evaluation);
         }
         if (Settings.CheckpointEvery > 0 && (step + 1) % Settings.CheckpointEvery == 0) CheckpointIfConfigured();
+    }
+
+    /// <summary>
+    /// PyTorch's <c>zero_grad(set_to_none=True)</c>: drops the gradients instead of zeroing them, so backward stores
+    /// fresh ones rather than adding into zeroed buffers. Same values (0 + g = g), one pass less to write and one less
+    /// to read over every gradient each step (2.6 GB for GPT-2 124M). Optimizers implemented in native code, which
+    /// expose no parameter groups, zero as before.
+    /// </summary>
+    private void ClearGradients()
+    {
+        var groups = _optimizer.ParamGroups.OfType<ParamGroup>().ToList();
+        if (groups.Count == 0)
+        {
+            _optimizer.zero_grad();
+            return;
+        }
+        foreach (var parameter in groups.SelectMany(g => g.Parameters)) parameter.grad = null;
+    }
+
+    /// <summary>Sets the model's compute dtype (when it has one) and returns the previous one, for restoring.</summary>
+    private ScalarType SetComputeDtype(ScalarType dtype)
+    {
+        if (_model is not IMixedPrecision mixed) return ScalarType.Float32;
+        var previous = mixed.ComputeDtype;
+        if (previous != dtype) mixed.ComputeDtype = dtype;
+        return previous;
     }
 
     private double LearningRate => _optimizer.ParamGroups.First().LearningRate;

@@ -1,3 +1,4 @@
+using LlmFromScratch.Runtime;
 using static TorchSharp.torch;
 
 namespace LlmFromScratch.Training;
@@ -55,6 +56,19 @@ public sealed record TrainerSettings
         get;
         init => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), value, "CheckpointEvery must be 0 (off) or more");
     }
+
+    /// <summary>
+    /// New (mixed precision): the dtype of the model's matrix products while the trainer runs it (training steps,
+    /// evaluation, sampling). <see cref="ScalarType.Float32"/> (default) trains in float32 throughout;
+    /// <see cref="ScalarType.BFloat16"/> runs the products in bfloat16 while the weights, gradients, optimizer state
+    /// and loss stay float32. The model must implement <see cref="IMixedPrecision"/> (GptModel does) unless this is
+    /// Float32.
+    /// </summary>
+    public ScalarType ComputeDtype
+    {
+        get;
+        init => field = MixedPrecision.Require(value, nameof(ComputeDtype));
+    } = ScalarType.Float32;
 
     /// <summary>
     /// Called after every epoch with the model in eval mode under <c>no_grad</c>; its text is reported as

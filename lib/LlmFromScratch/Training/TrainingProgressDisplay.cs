@@ -42,6 +42,7 @@ public sealed class TrainingProgressDisplay
     private TimeSpan? _lastUpdate;
     private TrainingProgress? _last;
     private StreamWriter? _mirror;
+    private long? _stepsBefore;   // steps done before this display saw the run (a resumed run starts part-way)
 
     /// <summary>Creates a display that sends status lines to <paramref name="status"/> and log lines to <paramref name="log"/>.</summary>
     /// <param name="status">Replaces the status line with new text (a notebook display's <c>Update</c>, a test's list).</param>
@@ -87,6 +88,7 @@ public sealed class TrainingProgressDisplay
     {
         ArgumentNullException.ThrowIfNull(progress);
         _last = progress;
+        _stepsBefore ??= progress.GlobalStep;
         switch (progress.Kind)
         {
             case TrainingProgressKind.Evaluation:
@@ -99,7 +101,7 @@ public sealed class TrainingProgressDisplay
         var now = _clock.Elapsed;
         if (progress.Kind == TrainingProgressKind.Step && _lastUpdate is { } last && now - last < _minInterval) return;
         _lastUpdate = now;
-        var status = FormatStatus(progress, _stepsPerEpoch, now);
+        var status = FormatStatus(progress, _stepsPerEpoch, now, _stepsBefore ?? 0);
         _status(status);
         if (progress.Kind != TrainingProgressKind.Step) Mirror(status);
     }
@@ -108,7 +110,7 @@ public sealed class TrainingProgressDisplay
     public void Complete()
     {
         if (_last is null) return;
-        var text = FormatStatus(_last, _stepsPerEpoch, _clock.Elapsed);
+        var text = FormatStatus(_last, _stepsPerEpoch, _clock.Elapsed, _stepsBefore ?? 0);
         _status(text);
         Log(text);
         _mirror?.Dispose();
@@ -152,8 +154,10 @@ public sealed class TrainingProgressDisplay
     /// </summary>
     /// <param name="progress">The latest report.</param>
     /// <param name="stepsPerEpoch">Batches per epoch, for the bar and the time left; null leaves both out.</param>
-    /// <param name="elapsed">Wall time since training started.</param>
-    public static string FormatStatus(TrainingProgress progress, int? stepsPerEpoch, TimeSpan elapsed)
+    /// <param name="elapsed">Wall time since training started (or resumed).</param>
+    /// <param name="stepsBefore">Steps already done when <paramref name="elapsed"/> started counting (a resumed run); the time left
+    /// is extrapolated from the steps done since.</param>
+    public static string FormatStatus(TrainingProgress progress, int? stepsPerEpoch, TimeSpan elapsed, long stepsBefore = 0)
     {
         ArgumentNullException.ThrowIfNull(progress);
         var text = new StringBuilder();
@@ -161,18 +165,20 @@ public sealed class TrainingProgressDisplay
         var stepsDone = progress.GlobalStep + 1;
         var epoch = Math.Min(progress.Epoch + 1, progress.NumEpochs);
         text.Append(inv, $"epoch {epoch}/{progress.NumEpochs}  step {stepsDone}");
-        double? fraction = null;
+        long? remaining = null;
         if (stepsPerEpoch is { } perEpoch)
         {
             var total = (long)perEpoch * progress.NumEpochs;
-            fraction = total == 0 ? 1 : Math.Clamp((double)stepsDone / total, 0, 1);
-            var filled = (int)Math.Round(fraction.Value * BarWidth);
-            text.Append(inv, $"/{total} [").Append('#', filled).Append('-', BarWidth - filled).Append(inv, $"] {fraction.Value,4:P0}");
+            var fraction = total == 0 ? 1 : Math.Clamp((double)stepsDone / total, 0, 1);
+            var filled = (int)Math.Round(fraction * BarWidth);
+            text.Append(inv, $"/{total} [").Append('#', filled).Append('-', BarWidth - filled).Append(inv, $"] {fraction,4:P0}");
+            remaining = Math.Max(0, total - stepsDone);
         }
         text.Append(inv, $"  train {Loss(progress.TrainLoss)}  val {Loss(progress.ValLoss)}");
         text.Append(inv, $"  {progress.TokensPerSecond:N0} tok/s  {Clock(elapsed)}");
-        if (fraction is { } f && f > 0 && f < 1 && progress.Kind != TrainingProgressKind.CheckpointSaved)
-            text.Append(inv, $", ~{Clock(elapsed * ((1 - f) / f))} left");
+        var doneHere = stepsDone - stepsBefore;
+        if (remaining is > 0 && doneHere > 0)
+            text.Append(inv, $", ~{Clock(elapsed * ((double)remaining.Value / doneHere))} left");
         return text.ToString();
 
         static string Loss(double? value) => value is { } v ? v.ToString("F3", CultureInfo.InvariantCulture) : "-";

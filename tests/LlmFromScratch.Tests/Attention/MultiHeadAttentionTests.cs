@@ -188,4 +188,31 @@ public class MultiHeadAttentionTests
         var explicitPath = new MultiHeadAttention(16, 16, contextLength: 12, dropout, numHeads: 4, qkvBias, useSdpa: false);
         return (sdpa, explicitPath);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Forward_InBFloat16_StaysCloseToFloat32_OnBothPaths(bool useSdpa)
+    {
+        manual_seed(31);
+        using var mha = new MultiHeadAttention(16, 16, contextLength: 12, dropout: 0.0, numHeads: 4, useSdpa: useSdpa);
+        using var x = randn(2, 7, 16);
+        using var exact = mha.call(x);
+
+        mha.ComputeDtype = ScalarType.BFloat16;
+        using var mixed = mha.call(x);
+
+        mixed.dtype.Should().Be(ScalarType.Float32);
+        (mixed - exact).abs().max().item<float>().Should().BeGreaterThan(0f).And.BeLessThan(0.05f);
+    }
+
+    [Fact]
+    public void ComputeDtype_Throws_ForFloat64()
+    {
+        using var mha = new MultiHeadAttention(8, 8, contextLength: 4, dropout: 0.0, numHeads: 2);
+
+        var act = () => mha.ComputeDtype = ScalarType.Float64;
+
+        act.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("ComputeDtype");
+    }
 }

@@ -211,4 +211,83 @@ public class GptModelTests
         yield return "final_norm.shift";
         yield return "out_head.weight";
     }
+
+    [Fact]
+    public void ComputeDtype_IsFloat32ByDefault_AndSettingItReachesEveryBlock()
+    {
+        using var model = new GptModel(GptConfig.Tiny);
+        model.ComputeDtype.Should().Be(ScalarType.Float32);
+
+        model.ComputeDtype = ScalarType.BFloat16;
+
+        model.modules().OfType<TransformerBlock>().Should().HaveCount(2)
+            .And.OnlyContain(b => b.ComputeDtype == ScalarType.BFloat16);
+        model.modules().OfType<LlmFromScratch.Attention.MultiHeadAttention>().Should().OnlyContain(a => a.ComputeDtype == ScalarType.BFloat16);
+        model.modules().OfType<FeedForward>().Should().OnlyContain(f => f.ComputeDtype == ScalarType.BFloat16);
+    }
+
+    [Fact]
+    public void ComputeDtype_Throws_ForFloat16()
+    {
+        using var model = new GptModel(GptConfig.Tiny);
+
+        var act = () => model.ComputeDtype = ScalarType.Float16;
+
+        act.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("ComputeDtype");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Forward_InBFloat16_GivesFloat32LogitsCloseToTheFloat32Ones(bool useSdpa)
+    {
+        manual_seed(21);
+        using var model = new GptModel(GptConfig.Tiny with { UseSdpa = useSdpa });
+        model.eval();
+        using var batch = BookBatch();
+        using var exact = model.call(batch);
+
+        model.ComputeDtype = ScalarType.BFloat16;
+        using var mixed = model.call(batch);
+
+        mixed.dtype.Should().Be(ScalarType.Float32);
+        model.parameters().Should().OnlyContain(p => p.dtype == ScalarType.Float32, "weights stay float32 masters");
+        // Logits of an untrained tiny model are of order 1; bfloat16 products keep them to about 2 decimal places.
+        var maxDiff = (mixed - exact).abs().max().item<float>();
+        maxDiff.Should().BeGreaterThan(0f).And.BeLessThan(0.1f);
+    }
+
+    [Fact]
+    public void Backward_InBFloat16_ReachesEveryParameter_WithFloat32Gradients()
+    {
+        using var model = new GptModel(GptConfig.Tiny with { DropRate = 0.0 });
+        model.ComputeDtype = ScalarType.BFloat16;
+        using var ids = randint(0, 50257, [2, 8]);
+
+        using var loss = functional.cross_entropy(model.call(ids).flatten(0, 1), ids.flatten());
+        loss.backward();
+
+        model.named_parameters().Should().AllSatisfy(p =>
+        {
+            p.parameter.grad!.dtype.Should().Be(ScalarType.Float32, p.name);
+            p.parameter.grad!.abs().sum().item<float>().Should().BeGreaterThan(0f, p.name);
+        });
+    }
+
+    [Fact]
+    public void ForwardWithCache_InBFloat16_MatchesTheUncachedBFloat16Forward()
+    {
+        using var model = new GptModel(GptConfig.Tiny);
+        model.eval();
+        model.ComputeDtype = ScalarType.BFloat16;
+        using var ids = randint(0, 50257, [1, 6]);
+        using var full = model.call(ids);
+        using var cache = model.CreateKvCache();
+
+        using var first = model.forward(ids[.., ..4], cache);
+        using var rest = model.forward(ids[.., 4..], cache);
+        using var stitched = cat([first, rest], dim: 1);
+
+        Floats(stitched).Should().Equal(Floats(full), (x, y) => Math.Abs(x - y) < 0.05f);
+    }
 }

@@ -17,7 +17,7 @@ public class BadInputTests
 
     private static GptModel TinyModel()
     {
-        Runtime.Seed.Set(123);
+        global::LlmFromScratch.Runtime.Seed.Set(123);
         var model = new GptModel(GptConfig.Tiny);
         model.eval();
         return model;

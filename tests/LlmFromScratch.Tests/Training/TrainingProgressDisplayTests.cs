@@ -25,6 +25,15 @@ public class TrainingProgressDisplayTests
     }
 
     [Fact]
+    public void FormatStatus_OfAResumedRun_EstimatesTheTimeLeftFromTheStepsDoneSinceResuming()
+    {
+        // Resumed after 80 steps; 2 more took 20 s, so the 8 left take 80 s (not the 2 s that 82/90 done would suggest).
+        var status = TrainingProgressDisplay.FormatStatus(Report(TrainingProgressKind.Step, 81, 0.6, 6.3), stepsPerEpoch: 9, TimeSpan.FromSeconds(20), stepsBefore: 80);
+
+        status.Should().EndWith("0:00:20, ~0:01:20 left");
+    }
+
+    [Fact]
     public void FormatStatus_WithoutStepsPerEpoch_OrLosses_LeavesThemOut()
     {
         var status = TrainingProgressDisplay.FormatStatus(Report(TrainingProgressKind.Step, 0), stepsPerEpoch: null, TimeSpan.FromSeconds(3));
