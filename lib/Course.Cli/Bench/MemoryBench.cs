@@ -23,7 +23,7 @@ public static class MemoryBench
         manual_seed(123);
         using var model = new GptModel(shape.Config);
         model.to(device);
-        using var optimizer = new InPlaceAdamW(model.parameters(), lr: 4e-4, weight_decay: 0.1);
+        using var optimizer = TrainingBench.MakeOptimizer("FusedAdamW", model);
         var batches = Enumerable.Range(0, 4).Select(_ =>
         {
             var inputs = randint(0, shape.Config.VocabSize, [shape.Batch, shape.Context], device: device).DetachFromDisposeScope();

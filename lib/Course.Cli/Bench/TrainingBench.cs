@@ -25,9 +25,7 @@ public static class TrainingBench
         model.ComputeDtype = variant.ComputeDtype;
         model.train();
         var parameters = model.parameters().Sum(p => p.numel());
-        using var optimizer = variant.InPlaceOptimizer
-            ? new InPlaceAdamW(model.parameters(), lr: 4e-4, weight_decay: 0.1)
-            : optim.AdamW(model.parameters(), lr: 4e-4, weight_decay: 0.1);
+        using var optimizer = MakeOptimizer(variant.Optimizer, model);
         var batches = Enumerable.Range(0, DistinctBatches).Select(_ =>
         {
             var ids = randint(0, config.VocabSize, [shape.Batch, config.ContextLength + 1], device: device).DetachFromDisposeScope();
@@ -40,7 +38,7 @@ public static class TrainingBench
         var optimizerTimes = new List<double>();
         var losses = new List<double>();
         ResourceUsage? usageBefore = null;
-        long liveBefore = 0;
+        long liveBefore = 0, createdBefore = 0;
         try
         {
             for (var i = 0; i < warmup + steps; i++)
@@ -49,6 +47,7 @@ public static class TrainingBench
                 {
                     usageBefore = ResourceUsage.Now();
                     liveBefore = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+                    createdBefore = Created();
                 }
                 var (inputs, targets, _) = batches[i % batches.Count];
                 var times = variant.DisposeScopes
@@ -62,9 +61,10 @@ public static class TrainingBench
             }
             var usage = ResourceUsage.Now() - usageBefore;
             var liveGrowth = DisposeScopeManager.Statistics.ThreadTotalLiveCount - liveBefore;
+            var created = Created() - createdBefore;
             return new TrainingResult(variant, shape, parameters, steps, Median(stepTimes), Median(forward), Median(backward),
                 Median(optimizerTimes), usage?.MinorFaults / (double)steps, usage?.SystemShare,
-                usage is { } u ? (u.UserSeconds + u.SystemSeconds) / steps : null, liveGrowth / (double)steps,
+                usage is { } u ? (u.UserSeconds + u.SystemSeconds) / steps : null, liveGrowth / (double)steps, created / (double)steps,
                 losses[0], losses[^1]);
         }
         finally
@@ -75,6 +75,21 @@ public static class TrainingBench
             GC.WaitForPendingFinalizers();
         }
     }
+
+    /// <summary>The optimizer a variant names, with the book's chapter-5 settings (lr 4e-4, weight decay 0.1).</summary>
+    public static OptimizerHelper MakeOptimizer(string name, GptModel model) => name switch
+    {
+        "AdamW" => optim.AdamW(model.parameters(), lr: 4e-4, weight_decay: 0.1),
+        "InPlaceAdamW" => new InPlaceAdamW(model.parameters(), lr: 4e-4, weight_decay: 0.1),
+        "FusedAdamW" => new FusedAdamW(model.parameters(), lr: 4e-4, weight_decay: 0.1) is { IsFused: true } fused
+            ? fused
+            : throw new InvalidOperationException("libtorch's fused AdamW kernel is not available here"),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "AdamW, InPlaceAdamW or FusedAdamW"),
+    };
+
+    /// <summary>Tensor handles created on this thread so far (TorchSharp's own count).</summary>
+    private static long Created() =>
+        DisposeScopeManager.Statistics.CreatedInScopeCount + DisposeScopeManager.Statistics.CreatedOutsideScopeCount;
 
     private readonly record struct StepTimes(double Forward, double Backward, double Optimizer);
 

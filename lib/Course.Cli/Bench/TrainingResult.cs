@@ -18,6 +18,7 @@ public sealed record TrainingResult(
     double? SystemShare,
     double? CpuSecondsPerStep,
     double LiveTensorsPerStep,
+    double TensorsCreatedPerStep,
     double FirstLoss,
     double LastLoss)
 {

@@ -60,7 +60,7 @@ public static class BenchCommand
         public static Plan Full { get; } = new(BenchShape.Gpt124M, BenchShape.Small, 2048, 2, 4, 3, 10,
             GptConfig.Gpt124M, 256, BenchShape.Small, 200,
             [TrainingVariant.Baseline, TrainingVariant.Fp32, TrainingVariant.Bf16, TrainingVariant.Fp32ExplicitAttention,
-             TrainingVariant.Fp32StockAdamW, TrainingVariant.Fp32NoScopes], 600);
+             TrainingVariant.Fp32InPlaceAdamW, TrainingVariant.Fp32StockAdamW, TrainingVariant.Fp32NoScopes], 600);
 
         public static Plan Quick { get; } = new(BenchShape.QuickLarge, BenchShape.QuickSmall, 1024, 1, 3, 2, 5,
             BenchShape.QuickLarge.Config, 32, BenchShape.QuickSmall, 200,
@@ -124,7 +124,8 @@ public static class BenchCommand
             report.Row(variant.Label, $"{F(result.TokensPerSecond)} tok/s",
                 $"{ratio}{mfu}step {F(result.MedianStepSeconds * 1000, 0)} ms = fwd {F(result.ForwardSeconds * 1000, 0)} + bwd " +
                 $"{F(result.BackwardSeconds * 1000, 0)} + opt {F(result.OptimizerSeconds * 1000, 0)}; " +
-                $"{Faults(result)}, +{F(result.LiveTensorsPerStep, 0)} live tensors/step; loss {F(result.FirstLoss, 2)}→{F(result.LastLoss, 2)}");
+                $"{Faults(result)}; {F(result.TensorsCreatedPerStep, 0)} tensors made, {F(result.LiveTensorsPerStep, 0)} left/step; " +
+                $"loss {F(result.FirstLoss, 2)}→{F(result.LastLoss, 2)}");
             details.Add(Detail(result, fp32Ceiling));
         }
         report.Detail(large ? "training" : "training_small", details);
@@ -167,6 +168,7 @@ public static class BenchCommand
         ["system_share"] = r.SystemShare,
         ["cpu_seconds_per_step"] = r.CpuSecondsPerStep,
         ["live_tensors_per_step"] = r.LiveTensorsPerStep,
+        ["tensors_created_per_step"] = r.TensorsCreatedPerStep,
         ["first_loss"] = r.FirstLoss,
         ["last_loss"] = r.LastLoss,
     };
