@@ -1,7 +1,8 @@
 namespace Course.Cli.Notebooks;
 
 /// <summary>
-/// Confines a graded notebook's writes to its work folder with bubblewrap (`bwrap`): the whole file system is
+/// Confines a graded notebook's writes to its work folder with bubblewrap (`bwrap`): the whole file system (/tmp too,
+/// since the course itself may live there) is
 /// mounted read-only except that folder, /dev and /proc, and the network is cut off. Where bwrap is missing or
 /// user namespaces are disabled, grading still runs, unconfined, and says so.
 /// </summary>
@@ -15,7 +16,7 @@ public static class WriteSandbox
         : null;
 
     public static IEnumerable<string> Prefix(string writable) => _bwrap.Value is { } bwrap
-        ? [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--bind", writable, writable,
+        ? [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--bind", writable, writable,
            "--unshare-net", "--die-with-parent", "--"]
         : [];
 
