@@ -23,7 +23,7 @@ public static class MemoryBench
         manual_seed(123);
         using var model = new GptModel(shape.Config);
         model.to(device);
-        using var optimizer = TrainingBench.MakeOptimizer("FusedAdamW", model);
+        using var optimizer = TrainingBench.MakeOptimizer("InPlaceAdamW", model);
         var batches = Enumerable.Range(0, 4).Select(_ =>
         {
             var inputs = randint(0, shape.Config.VocabSize, [shape.Batch, shape.Context], device: device).DetachFromDisposeScope();

@@ -81,10 +81,7 @@ public static class TrainingBench
     {
         "AdamW" => optim.AdamW(model.parameters(), lr: 4e-4, weight_decay: 0.1),
         "InPlaceAdamW" => new InPlaceAdamW(model.parameters(), lr: 4e-4, weight_decay: 0.1),
-        "FusedAdamW" => new FusedAdamW(model.parameters(), lr: 4e-4, weight_decay: 0.1) is { IsFused: true } fused
-            ? fused
-            : throw new InvalidOperationException("libtorch's fused AdamW kernel is not available here"),
-        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "AdamW, InPlaceAdamW or FusedAdamW"),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "AdamW or InPlaceAdamW"),
     };
 
     /// <summary>Tensor handles created on this thread so far (TorchSharp's own count).</summary>

@@ -8,7 +8,7 @@ namespace Course.Cli.Bench;
 /// <param name="UseSdpa">Fused scaled-dot-product attention (else the book's explicit attention).</param>
 /// <param name="DisposeScopes">One dispose scope per step (else temporaries wait for the garbage collector).</param>
 /// <param name="ComputeDtype">Dtype of the matrix products (weights, gradients, optimizer and loss stay float32).</param>
-/// <param name="Optimizer">"AdamW" (TorchSharp's), "InPlaceAdamW" or "FusedAdamW" (LlmFromScratch.Training).</param>
+/// <param name="Optimizer">"AdamW" (TorchSharp's) or "InPlaceAdamW" (LlmFromScratch.Training).</param>
 public sealed record TrainingVariant(string Key, string Label, bool UseSdpa, bool DisposeScopes, ScalarType ComputeDtype,
     string Optimizer)
 {
@@ -16,9 +16,9 @@ public sealed record TrainingVariant(string Key, string Label, bool UseSdpa, boo
     public static TrainingVariant Baseline { get; } =
         new("baseline", "baseline (explicit attention, no scopes, AdamW)", UseSdpa: false, DisposeScopes: false, ScalarType.Float32, "AdamW");
 
-    /// <summary>The course's float32 path: SDPA, a scope per step, libtorch's fused AdamW.</summary>
+    /// <summary>The course's float32 path: SDPA, a scope per step, the in-place AdamW.</summary>
     public static TrainingVariant Fp32 { get; } =
-        new("fp32", "fp32 (SDPA, scope per step, FusedAdamW)", UseSdpa: true, DisposeScopes: true, ScalarType.Float32, "FusedAdamW");
+        new("fp32", "fp32 (SDPA, scope per step, InPlaceAdamW)", UseSdpa: true, DisposeScopes: true, ScalarType.Float32, "InPlaceAdamW");
 
     /// <summary>The course's mixed-precision path: as <see cref="Fp32"/> with bfloat16 matrix products.</summary>
     public static TrainingVariant Bf16 { get; } = Fp32 with { Key = "bf16", Label = "bf16 mixed precision (as fp32, bf16 products)", ComputeDtype = ScalarType.BFloat16 };
@@ -29,8 +29,6 @@ public sealed record TrainingVariant(string Key, string Label, bool UseSdpa, boo
     /// <summary>Ablation: the course's fp32 path with TorchSharp's AdamW, to isolate the optimizer's effect.</summary>
     public static TrainingVariant Fp32StockAdamW { get; } = Fp32 with { Key = "fp32_stock_adamw", Label = "  fp32 but TorchSharp's AdamW", Optimizer = "AdamW" };
 
-    /// <summary>Ablation: the course's fp32 path with the in-place (bit-identical) AdamW.</summary>
-    public static TrainingVariant Fp32InPlaceAdamW { get; } = Fp32 with { Key = "fp32_inplace_adamw", Label = "  fp32 but InPlaceAdamW", Optimizer = "InPlaceAdamW" };
 
     /// <summary>Ablation: the course's fp32 path without dispose scopes.</summary>
     public static TrainingVariant Fp32NoScopes { get; } = Fp32 with { Key = "fp32_no_scopes", Label = "  fp32 but no dispose scopes", DisposeScopes = false };

@@ -60,7 +60,7 @@ public static class BenchCommand
         public static Plan Full { get; } = new(BenchShape.Gpt124M, BenchShape.Small, 2048, 2, 4, 3, 10,
             GptConfig.Gpt124M, 256, BenchShape.Small, 200,
             [TrainingVariant.Baseline, TrainingVariant.Fp32, TrainingVariant.Bf16, TrainingVariant.Fp32ExplicitAttention,
-             TrainingVariant.Fp32InPlaceAdamW, TrainingVariant.Fp32StockAdamW, TrainingVariant.Fp32NoScopes], 600);
+             TrainingVariant.Fp32StockAdamW, TrainingVariant.Fp32NoScopes], 600);
 
         public static Plan Quick { get; } = new(BenchShape.QuickLarge, BenchShape.QuickSmall, 1024, 1, 3, 2, 5,
             BenchShape.QuickLarge.Config, 32, BenchShape.QuickSmall, 200,

@@ -8,7 +8,8 @@ namespace LlmFromScratch.Training;
 /// <c>torch.optim.AdamW</c> with the same update, bit for bit, but no parameter-sized temporaries: TorchSharp's AdamW
 /// computes its denominator <c>√v / √(1 − β₂ᵗ) + ε</c> as two new tensors per parameter per step (1.3 GB for GPT-2
 /// 124M), which the allocator maps fresh and the kernel zero-fills every step. This one writes the denominator into
-/// one reused buffer. TorchSharp has no <c>foreach</c> or <c>fused</c> AdamW to switch on instead.
+/// one reused buffer. TorchSharp has no <c>foreach</c> or <c>fused</c> AdamW to switch on instead (libtorch's fused kernel
+/// can be reached through TorchScript, but that crashed in TorchSharp's finalizer under jemalloc).
 /// </summary>
 /// <remarks>
 /// Drop-in: it is a <see cref="AdamW"/> (same constructor, options, state and learning-rate control), so the
