@@ -22,6 +22,19 @@ public class RunCommandTests
     }
 
     [Fact]
+    public void Run_KeepsTheLatestStateOfAnUpdatedDisplay()
+    {
+        var dir = NotebookBuilder.TempFolder();
+        var nb = NotebookBuilder.Write(dir, "progress.ipynb", "var d = display(\"step 1 of 3\");\nd.Update(\"step 3 of 3\");");
+
+        var (code, output) = CourseProcess.Run(dir, Limit, "run", nb, "--no-build", "--out", Path.Combine(dir, "out"));
+
+        code.Should().Be(0, output);
+        var outputs = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "out", "progress.ipynb")))!["cells"]![0]!["outputs"]!.ToJsonString();
+        outputs.Should().Contain("step 3 of 3").And.NotContain("step 1 of 3");
+    }
+
+    [Fact]
     public void Run_ExitsNonZero_NamingNotebookCellAndError_WhenACellThrows()
     {
         var dir = NotebookBuilder.TempFolder();

@@ -81,6 +81,8 @@ public static class KernelHost
     private static string? Collect(KernelCommandResult result, List<InteractiveDocumentOutputElement> outputs)
     {
         string? error = null;
+        // A display can be updated in place (progress lines); keep its latest state, where it first appeared.
+        var displays = new Dictionary<string, int>();
         foreach (var e in result.Events)
         {
             switch (e)
@@ -94,7 +96,19 @@ public static class KernelHost
                 case ReturnValueProduced r:
                     outputs.Add(new ReturnValueElement().Also(v => Fill(v.Data, r.FormattedValues)));
                     break;
+                case DisplayedValueUpdated u:
+                    // The update's id is not always the one the display was produced with (kernel helpers mint
+                    // their own); then it belongs to the latest display not yet claimed by another update.
+                    if (u.ValueId is null || !displays.TryGetValue(u.ValueId, out var at))
+                    {
+                        at = outputs.FindLastIndex(o => o is DisplayElement);
+                        if (at < 0) { outputs.Add(new DisplayElement(Mimes(u.FormattedValues))); break; }
+                        if (u.ValueId is not null) displays[u.ValueId] = at;
+                    }
+                    outputs[at] = new DisplayElement(Mimes(u.FormattedValues));
+                    break;
                 case DisplayedValueProduced d:
+                    if (d.ValueId is not null) displays[d.ValueId] = outputs.Count;
                     outputs.Add(new DisplayElement(Mimes(d.FormattedValues)));
                     break;
                 case CommandFailed f:
