@@ -38,11 +38,7 @@ public static class EnvironmentProbe
         var tcmalloc = FindLibrary("libtcmalloc_minimal.so.4") ?? FindLibrary("libtcmalloc.so.4");
         const string noJemalloc = "libjemalloc.so.2 not found (Debian/Ubuntu: apt-get install libjemalloc2)";
         var settings = new List<Setting> { new("glibc", "glibc malloc (default)", Env()) };
-        if (!quick)
-        {
-            settings.Add(new("passive", "OpenMP threads sleep when idle", Env(("OMP_WAIT_POLICY", "PASSIVE"))));
-            settings.Add(new("thp", "libtorch huge pages", Env(("THP_MEM_ALLOC_ENABLE", "1"))));
-        }
+        if (!quick) settings.Add(new("passive", "OpenMP threads sleep when idle", Env(("OMP_WAIT_POLICY", "PASSIVE"))));
         settings.Add(jemalloc is null
             ? new("jemalloc", "jemalloc", Env(), noJemalloc)
             : new("jemalloc", "jemalloc, no purging", Env(("LD_PRELOAD", jemalloc), ("MALLOC_CONF", JemallocConfig))));

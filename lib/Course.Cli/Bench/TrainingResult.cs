@@ -1,8 +1,8 @@
 namespace Course.Cli.Bench;
 
 /// <summary>
-/// What one training variant measured: step times are medians over the timed steps; faults, kernel share and CPU time
-/// are averages over them. CPU seconds per step (all threads, user + kernel) are less sensitive than wall time to other
+/// What one training variant measured: step times are medians over the timed steps; faults, kernel share, CPU time and
+/// tensor counts are averages over them. CPU seconds per step (all threads, user + kernel) are less sensitive than wall time to other
 /// processes competing for the cores.
 /// </summary>
 public sealed record TrainingResult(
@@ -18,9 +18,7 @@ public sealed record TrainingResult(
     double? SystemShare,
     double? CpuSecondsPerStep,
     double LiveTensorsPerStep,
-    double TensorsCreatedPerStep,
-    double FirstLoss,
-    double LastLoss)
+    double TensorsCreatedPerStep)
 {
     public double TokensPerSecond => Shape.TokensPerStep / MedianStepSeconds;
 

@@ -33,8 +33,8 @@ public static class BenchCommand
 
         Machine(report, device, quick);
         var (fp32Ceiling, _) = Ceilings(report, device, plan);
-        Training(report, device, plan, plan.Large, "", fp32Ceiling, plan.LargeVariants);
-        Training(report, device, plan, plan.Small, "small_", fp32Ceiling, [TrainingVariant.Baseline, TrainingVariant.Fp32, TrainingVariant.Bf16]);
+        Training(report, device, plan, plan.Large, "", fp32Ceiling, ablations: !quick);
+        Training(report, device, plan, plan.Small, "small_", fp32Ceiling, ablations: false);
         Generation(report, device, plan);
         Memory(report, device, plan);
         Environments(report, plan, quick);
@@ -54,17 +54,16 @@ public static class BenchCommand
 
     /// <summary>What a run measures: full (the book's shapes) or quick (small shapes, few steps, for CI).</summary>
     private sealed record Plan(BenchShape Large, BenchShape Small, int CeilingSize, int LargeWarmup, int LargeSteps,
-        int SmallWarmup, int SmallSteps, GptConfig GenerationConfig, int NewTokens, BenchShape MemoryShape, int MemorySteps,
-        TrainingVariant[] LargeVariants, int ProbeTimeoutSeconds)
+        int AblationWarmup, int AblationSteps, int SmallWarmup, int SmallSteps, int ProbeSteps, GptConfig GenerationConfig,
+        int NewTokens, BenchShape MemoryShape, int MemorySteps, int ProbeTimeoutSeconds)
     {
-        public static Plan Full { get; } = new(BenchShape.Gpt124M, BenchShape.Small, 2048, 2, 4, 3, 10,
-            GptConfig.Gpt124M, 256, BenchShape.Small, 200,
-            [TrainingVariant.Baseline, TrainingVariant.Fp32, TrainingVariant.Bf16, TrainingVariant.Fp32ExplicitAttention,
-             TrainingVariant.Fp32StockAdamW, TrainingVariant.Fp32NoScopes], 600);
+        public static Plan Full { get; } = new(BenchShape.Gpt124M, BenchShape.Small, 2048, LargeWarmup: 2, LargeSteps: 4,
+            AblationWarmup: 1, AblationSteps: 3, SmallWarmup: 3, SmallSteps: 10, ProbeSteps: 3, GptConfig.Gpt124M, 256,
+            BenchShape.Small, 200, 900);
 
-        public static Plan Quick { get; } = new(BenchShape.QuickLarge, BenchShape.QuickSmall, 1024, 1, 3, 2, 5,
-            BenchShape.QuickLarge.Config, 32, BenchShape.QuickSmall, 200,
-            [TrainingVariant.Baseline, TrainingVariant.Fp32, TrainingVariant.Bf16], 120);
+        public static Plan Quick { get; } = new(BenchShape.QuickLarge, BenchShape.QuickSmall, 1024, LargeWarmup: 1, LargeSteps: 3,
+            AblationWarmup: 0, AblationSteps: 0, SmallWarmup: 1, SmallSteps: 3, ProbeSteps: 3, BenchShape.QuickLarge.Config, 32,
+            BenchShape.QuickSmall, 200, 180);
     }
 
     private static void Machine(BenchReport report, Device device, bool quick)
@@ -101,52 +100,63 @@ public static class BenchCommand
     }
 
     private static void Training(BenchReport report, Device device, Plan plan, BenchShape shape, string prefix,
-        double? fp32Ceiling, TrainingVariant[] variants)
+        double? fp32Ceiling, bool ablations)
     {
         var large = prefix.Length == 0;
         var (warmup, steps) = large ? (plan.LargeWarmup, plan.LargeSteps) : (plan.SmallWarmup, plan.SmallSteps);
-        report.Section($"Training, {shape.Describe()}; median of {steps} steps after {warmup} warm-up");
-        var results = new Dictionary<string, TrainingResult>();
+        report.Section($"Training, {shape.Describe()}; variants interleaved step by step, median of {steps} steps after {warmup} warm-up");
         var details = new JsonArray();
-        foreach (var variant in variants)
+        Console.Error.WriteLine($"training {shape.Name}: baseline, fp32 and bf16, interleaved …");
+        var (group, error) = Try(() => TrainingBench.Run(shape, [TrainingVariant.Baseline, TrainingVariant.Fp32, TrainingVariant.Bf16], device, warmup, steps));
+        var byKey = group?.Results.ToDictionary(r => r.Variant.Key) ?? [];
+        var baseline = byKey.GetValueOrDefault(TrainingVariant.Baseline.Key);
+        var fp32 = byKey.GetValueOrDefault(TrainingVariant.Fp32.Key);
+        var bf16 = byKey.GetValueOrDefault(TrainingVariant.Bf16.Key);
+        if (group is null) report.Row("training", "n/a", error ?? "");
+        foreach (var r in group?.Results ?? [])
         {
-            Console.Error.WriteLine($"training {shape.Name}: {variant.Label} …");
-            var (result, error) = Try(() => TrainingBench.Run(shape, variant, device, warmup, steps));
-            if (result is null)
-            {
-                report.Row(variant.Label, "n/a", error ?? "");
-                continue;
-            }
-            results[variant.Key] = result;
-            var baseline = results.GetValueOrDefault(TrainingVariant.Baseline.Key);
-            var ratio = baseline is null || ReferenceEquals(baseline, result) ? "" : $"{F(result.TokensPerSecond / baseline.TokensPerSecond, 2)}× baseline, ";
-            var mfu = fp32Ceiling is { } ceiling ? $"MFU {F(100 * result.Mfu(ceiling))} %, " : "";
-            report.Row(variant.Label, $"{F(result.TokensPerSecond)} tok/s",
-                $"{ratio}{mfu}step {F(result.MedianStepSeconds * 1000, 0)} ms = fwd {F(result.ForwardSeconds * 1000, 0)} + bwd " +
-                $"{F(result.BackwardSeconds * 1000, 0)} + opt {F(result.OptimizerSeconds * 1000, 0)}; " +
-                $"{Faults(result)}; {F(result.TensorsCreatedPerStep, 0)} tensors made, {F(result.LiveTensorsPerStep, 0)} left/step; " +
-                $"loss {F(result.FirstLoss, 2)}→{F(result.LastLoss, 2)}");
-            details.Add(Detail(result, fp32Ceiling));
+            var ratio = baseline is null || ReferenceEquals(r, baseline) ? "" : $"{F(r.TokensPerSecond / baseline.TokensPerSecond, 2)}× baseline, ";
+            Row(report, r, ratio, fp32Ceiling);
+            details.Add(Detail(r, fp32Ceiling));
         }
-        report.Detail(large ? "training" : "training_small", details);
-        if (results.Count > 0)
-            report.Row("parameters N (for 6·N FLOPs/token)", $"{results.Values.First().Parameters:N0}", "all parameters, embeddings and untied head included");
-
-        var fp32 = results.GetValueOrDefault(TrainingVariant.Fp32.Key);
-        var bf16 = results.GetValueOrDefault(TrainingVariant.Bf16.Key);
-        var baselineResult = results.GetValueOrDefault(TrainingVariant.Baseline.Key);
-        report.Set($"{prefix}train_fp32_tokens_per_s", fp32?.TokensPerSecond, "fp32 training failed (see table)");
-        report.Set($"{prefix}train_bf16_tokens_per_s", bf16?.TokensPerSecond, "bf16 training failed (see table)");
-        report.Set($"{prefix}baseline_tokens_per_s", baselineResult?.TokensPerSecond, "baseline training failed (see table)");
-        report.Set($"{prefix}mfu_fp32", fp32 is not null && fp32Ceiling is { } c1 ? fp32.Mfu(c1) : null, "needs the fp32 ceiling and fp32 training");
-        report.Set($"{prefix}mfu_bf16", bf16 is not null && fp32Ceiling is { } c2 ? bf16.Mfu(c2) : null, "needs the fp32 ceiling and bf16 training");
-        report.Set($"{prefix}bf16_speedup", bf16 is not null && fp32 is not null ? bf16.TokensPerSecond / fp32.TokensPerSecond : null, "needs fp32 and bf16 training");
-        report.Set($"{prefix}fp32_vs_baseline", fp32 is not null && baselineResult is not null ? fp32.TokensPerSecond / baselineResult.TokensPerSecond : null, "needs fp32 and baseline training");
-        report.Set($"{prefix}faults_per_step_fp32", fp32?.MinorFaultsPerStep, "getrusage is not available here");
-        report.Set($"{prefix}faults_per_step_baseline", baselineResult?.MinorFaultsPerStep, "getrusage is not available here");
         if (fp32 is not null && bf16 is not null)
             report.Row("bf16 vs fp32", $"{F(bf16.TokensPerSecond / fp32.TokensPerSecond, 2)}×",
-                $"last loss differs by {F(Math.Abs(bf16.LastLoss - fp32.LastLoss), 3)} (same seed, data and steps)");
+                group!.Bf16LossGap is { } gap ? $"loss on the same weights and batch differs by {F(gap, 4)} (eval mode)" : "");
+        if (ablations && fp32 is not null)
+            foreach (var ablation in new[] { TrainingVariant.Fp32ExplicitAttention, TrainingVariant.Fp32StockAdamW, TrainingVariant.Fp32NoScopes })
+            {
+                Console.Error.WriteLine($"training {shape.Name}: fp32 against {ablation.Label.Trim()}, interleaved …");
+                var (pair, pairError) = Try(() => TrainingBench.Run(shape, [TrainingVariant.Fp32, ablation], device, plan.AblationWarmup, plan.AblationSteps));
+                if (pair is null) { report.Row(ablation.Label, "n/a", pairError ?? ""); continue; }
+                var (reference, changed) = (pair.Results[0], pair.Results[1]);
+                Row(report, changed, $"{F(changed.TokensPerSecond / reference.TokensPerSecond, 2)}× fp32 of its own pair ({F(reference.TokensPerSecond)} tok/s), ", fp32Ceiling);
+                details.Add(Detail(changed, fp32Ceiling));
+                report.Set($"{prefix}{ablation.Key}_vs_fp32", changed.TokensPerSecond / reference.TokensPerSecond);
+            }
+        report.Detail(large ? "training" : "training_small", details);
+        if (group is not null)
+            report.Row("parameters N (for 6·N FLOPs/token)", $"{group.Results[0].Parameters:N0}", "all parameters, embeddings and untied head included");
+
+        var reason = error ?? "not measured";
+        report.Set($"{prefix}train_fp32_tokens_per_s", fp32?.TokensPerSecond, reason);
+        report.Set($"{prefix}train_bf16_tokens_per_s", bf16?.TokensPerSecond, reason);
+        report.Set($"{prefix}baseline_tokens_per_s", baseline?.TokensPerSecond, reason);
+        report.Set($"{prefix}mfu_fp32", fp32 is not null && fp32Ceiling is { } c1 ? fp32.Mfu(c1) : null, error ?? "needs the fp32 ceiling");
+        report.Set($"{prefix}mfu_bf16", bf16 is not null && fp32Ceiling is { } c2 ? bf16.Mfu(c2) : null, error ?? "needs the fp32 ceiling");
+        report.Set($"{prefix}bf16_speedup", bf16 is not null && fp32 is not null ? bf16.TokensPerSecond / fp32.TokensPerSecond : null, reason);
+        report.Set($"{prefix}fp32_vs_baseline", fp32 is not null && baseline is not null ? fp32.TokensPerSecond / baseline.TokensPerSecond : null, reason);
+        report.Set($"{prefix}bf16_loss_gap", group?.Bf16LossGap, reason);
+        report.Set($"{prefix}faults_per_step_fp32", fp32?.MinorFaultsPerStep, error ?? "getrusage is not available here");
+        report.Set($"{prefix}faults_per_step_baseline", baseline?.MinorFaultsPerStep, error ?? "getrusage is not available here");
+    }
+
+    private static void Row(BenchReport report, TrainingResult r, string ratio, double? fp32Ceiling)
+    {
+        var mfu = fp32Ceiling is { } ceiling ? $"MFU {F(100 * r.Mfu(ceiling))} %, " : "";
+        report.Row(r.Variant.Label, $"{F(r.TokensPerSecond)} tok/s",
+            $"{ratio}{mfu}step {F(r.MedianStepSeconds * 1000, 0)} ms = fwd {F(r.ForwardSeconds * 1000, 0)} + bwd " +
+            $"{F(r.BackwardSeconds * 1000, 0)} + opt {F(r.OptimizerSeconds * 1000, 0)}; {Faults(r)}; " +
+            $"{F(r.TensorsCreatedPerStep, 0)} tensors made, {F(r.LiveTensorsPerStep, 0)} left/step");
     }
 
     private static string Faults(TrainingResult r) => r.MinorFaultsPerStep is { } f
@@ -169,8 +179,6 @@ public static class BenchCommand
         ["cpu_seconds_per_step"] = r.CpuSecondsPerStep,
         ["live_tensors_per_step"] = r.LiveTensorsPerStep,
         ["tensors_created_per_step"] = r.TensorsCreatedPerStep,
-        ["first_loss"] = r.FirstLoss,
-        ["last_loss"] = r.LastLoss,
     };
 
     private static void Generation(BenchReport report, Device device, Plan plan)
@@ -212,7 +220,7 @@ public static class BenchCommand
 
     private static void Environments(BenchReport report, Plan plan, bool quick)
     {
-        report.Section($"Environment settings: fp32 training of the {plan.Large.Name} shape, a fresh process each");
+        report.Section($"Environment settings: fp32 training of the {plan.Large.Name} shape, a fresh process each (one after another, so on a busy machine trust faults and CPU time more than tok/s)");
         var results = new List<EnvironmentProbe.Result>();
         foreach (var setting in EnvironmentProbe.Settings(quick))
         {
@@ -237,7 +245,7 @@ public static class BenchCommand
     private static int Probe(string path, bool quick)
     {
         var plan = quick ? Plan.Quick : Plan.Full;
-        var result = TrainingBench.Run(plan.Large, TrainingVariant.Fp32, CourseEnvironment.Device, plan.LargeWarmup, plan.LargeSteps);
+        var result = TrainingBench.Run(plan.Large, [TrainingVariant.Fp32], CourseEnvironment.Device, plan.LargeWarmup, plan.ProbeSteps).Results[0];
         var json = new JsonObject
         {
             ["tokens_per_s"] = result.TokensPerSecond,

@@ -12,10 +12,14 @@ namespace LlmFromScratch.Training;
 /// records a <see cref="TrainingHistory"/>, and can checkpoint and resume exactly.
 /// </summary>
 /// <remarks>
-/// <para>Each step: set the learning rate (when a schedule is given), zero gradients, loss on one batch, backward,
-/// clip (when asked), optimizer step. Every <see cref="TrainerSettings.EvalFreq"/> steps, starting at step 0, it
+/// <para>Each step: set the learning rate (when a schedule is given), clear the gradients (set to none, as PyTorch's
+/// <c>zero_grad</c> does by default), loss on one batch, backward, clip (when asked), optimizer step. Every <see cref="TrainerSettings.EvalFreq"/> steps, starting at step 0, it
 /// evaluates train and validation loss on <see cref="TrainerSettings.EvalIter"/> batches each, in eval mode, and puts
 /// the model back in train mode. After each epoch it calls <see cref="TrainerSettings.Sampler"/>.</para>
+/// <para>New (mixed precision): with <see cref="TrainerSettings.ComputeDtype"/> set to bfloat16, the model's matrix
+/// products run in bfloat16 during training, evaluation and sampling, while weights, gradients, optimizer state and the
+/// loss stay float32; the model's own setting is restored when the trainer returns. For speed, pass an
+/// <see cref="InPlaceAdamW"/> (same results as <c>torch.optim.AdamW</c>, bit for bit, without its per-step temporaries).</para>
 /// <para>Memory stays flat: one dispose scope per step; batch losses collect in a small device tensor and come to the
 /// host once per evaluation (one copy), not once per step.</para>
 /// <para>Exact resume: the training batches come from a function of the epoch, so an epoch's order must depend only
